@@ -1,0 +1,28 @@
+// Registers every HTTP route of wangban on a router. Handlers translate between HTTP and the
+// domain modules; nothing below this layer knows about HTTP.
+#pragma once
+
+#include <string_view>
+
+#include "wangban/common/clock.hpp"
+#include "wangban/http/metrics.hpp"
+#include "wangban/http/router.hpp"
+#include "wangban/storage/blob_store.hpp"
+#include "wangban/storage/database.hpp"
+
+namespace wangban::api {
+
+// What the handlers work with; owned by the app, outliving the server.
+struct ApiContext {
+  storage::Database& db;
+  storage::BlobStore& blobs;
+  http::Metrics& metrics;
+  const Clock& clock;
+};
+
+void RegisterRoutes(http::Router& router, ApiContext& context);
+
+// The OpenAPI 3.1 document served at /api/openapi.json (api/openapi.json, embedded).
+std::string_view OpenApiDocument();
+
+}  // namespace wangban::api

@@ -1,0 +1,13 @@
+// The build's version, for `wangban version`, /api/health and /metrics.
+#pragma once
+
+#include <string_view>
+
+namespace wangban {
+
+// Semantic version of this build, e.g. "0.1.0".
+std::string_view Version();
+// Short git commit the build came from, or "unknown".
+std::string_view GitCommit();
+
+}  // namespace wangban

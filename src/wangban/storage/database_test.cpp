@@ -1,0 +1,279 @@
+// Database behaviour that every backend must share; runs on SQLite and on a throwaway PostgreSQL.
+#include "wangban/storage/database.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "tests/testing/postgres_cluster.hpp"
+#include "tests/testing/temp_dir.hpp"
+#include "wangban/storage/migrations.hpp"
+
+namespace wangban::storage {
+namespace {
+
+class DatabaseTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "sqlite") {
+      url_ = "sqlite:" + (dir_ / "test.db").string();
+    } else {
+      auto* cluster = testing::PostgresCluster::Shared();
+      ASSERT_NE(cluster, nullptr);
+      url_ = cluster->CreateDatabase();
+      ASSERT_FALSE(url_.empty());
+    }
+    auto db = OpenDatabase(url_, DatabaseOptions{.pool_size = 4});
+    ASSERT_TRUE(db.has_value()) << db.error().message;
+    db_ = std::move(*db);
+    auto r = db_->ExecScript(
+        "CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT UNIQUE, score DOUBLE PRECISION, note TEXT);"
+        "CREATE TABLE child (id BIGINT PRIMARY KEY, parent BIGINT NOT NULL REFERENCES t(id));");
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+  }
+
+  Result<void> Insert(std::int64_t id, std::string name) {
+    return db_->Transact(kReadWrite, [&](Tx& tx) -> Result<void> {
+      auto r = tx.Exec("INSERT INTO t (id, name, score, note) VALUES (:id, :name, :score, :note)",
+                       {{"id", id}, {"name", name}, {"score", 1.5}, {"note", kNull}});
+      if (!r) return std::unexpected(r.error());
+      return {};
+    });
+  }
+
+  std::int64_t Count() {
+    auto n = db_->TransactValue<std::int64_t>(kReadOnly, [](Tx& tx) -> Result<std::int64_t> {
+      auto row = tx.QueryOne("SELECT COUNT(*) AS n FROM t");
+      if (!row) return std::unexpected(row.error());
+      return (*row)->Int("n");
+    });
+    EXPECT_TRUE(n.has_value());
+    return n.value_or(-1);
+  }
+
+  testing::TempDir dir_;
+  std::string url_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST_P(DatabaseTest, ReportsItsBackend) {
+  EXPECT_EQ(BackendName(db_->backend()), GetParam());
+  EXPECT_TRUE(db_->Ping().has_value());
+}
+
+TEST_P(DatabaseTest, RoundTripsEveryValueKind) {
+  ASSERT_TRUE(Insert(1, "甲 Alpha").has_value());
+  auto rows = db_->TransactValue<Rows>(kReadOnly, [](Tx& tx) {
+    return tx.Query("SELECT id, name, score, note FROM t WHERE id = :id", {{"id", std::int64_t{1}}});
+  });
+  ASSERT_TRUE(rows.has_value()) << rows.error().message;
+  ASSERT_EQ(rows->size(), 1u);
+  const Row& r = rows->front();
+  EXPECT_EQ(r.Int("id"), 1);
+  EXPECT_EQ(r.Text("name"), "甲 Alpha");
+  EXPECT_DOUBLE_EQ(r.Real(2), 1.5);
+  EXPECT_TRUE(r.IsNull("note"));
+  EXPECT_EQ(r.OptText("note"), std::nullopt);
+  EXPECT_EQ(r.OptInt("id"), 1);
+}
+
+TEST_P(DatabaseTest, KeepsSixtyFourBitIntegers) {
+  const std::int64_t big = 1'763'700'000'123'456;  // a timestamp in microseconds
+  ASSERT_TRUE(db_->Transact(kReadWrite, [&](Tx& tx) -> Result<void> {
+                   auto r = tx.Exec("INSERT INTO t (id, name) VALUES (:id, 'big')", {{"id", big}});
+                   if (!r) return std::unexpected(r.error());
+                   return {};
+                 }).has_value());
+  auto v = db_->TransactValue<std::int64_t>(kReadOnly, [](Tx& tx) -> Result<std::int64_t> {
+    auto row = tx.QueryOne("SELECT id FROM t WHERE name = 'big'");
+    if (!row) return std::unexpected(row.error());
+    return (*row)->Int(0);
+  });
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(*v, big);
+}
+
+TEST_P(DatabaseTest, ClassifiesConstraintViolations) {
+  ASSERT_TRUE(Insert(1, "a").has_value());
+  auto dup = Insert(2, "a");
+  ASSERT_FALSE(dup.has_value());
+  EXPECT_EQ(dup.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(dup.error().reason, "unique_violation");
+  auto fk = db_->Transact(kReadWrite, [](Tx& tx) -> Result<void> {
+    auto r = tx.Exec("INSERT INTO child (id, parent) VALUES (1, 999)");
+    if (!r) return std::unexpected(r.error());
+    return {};
+  });
+  ASSERT_FALSE(fk.has_value());
+  EXPECT_EQ(fk.error().reason, "foreign_key_violation");
+}
+
+TEST_P(DatabaseTest, RollsBackWhenTheCallbackFails) {
+  auto r = db_->Transact(kReadWrite, [](Tx& tx) -> Result<void> {
+    auto a = tx.Exec("INSERT INTO t (id, name) VALUES (1, 'kept?')");
+    if (!a) return std::unexpected(a.error());
+    return Fail(Error::Conflict("business rule says no"));
+  });
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message, "business rule says no");
+  EXPECT_EQ(Count(), 0);
+  // A failing statement in the middle leaves nothing half-written either.
+  ASSERT_TRUE(Insert(5, "x").has_value());
+  auto half = db_->Transact(kReadWrite, [](Tx& tx) -> Result<void> {
+    if (auto a = tx.Exec("INSERT INTO t (id, name) VALUES (6, 'y')"); !a) return std::unexpected(a.error());
+    if (auto b = tx.Exec("INSERT INTO t (id, name) VALUES (7, 'x')"); !b) return std::unexpected(b.error());
+    return {};
+  });
+  ASSERT_FALSE(half.has_value());
+  EXPECT_EQ(Count(), 1);
+}
+
+TEST_P(DatabaseTest, ReportsAffectedRows) {
+  ASSERT_TRUE(Insert(1, "a").has_value());
+  ASSERT_TRUE(Insert(2, "b").has_value());
+  auto n = db_->TransactValue<std::int64_t>(kReadWrite, [](Tx& tx) {
+    return tx.Exec("UPDATE t SET note = :n WHERE id >= :min", {{"n", "x"}, {"min", 1}});
+  });
+  ASSERT_TRUE(n.has_value());
+  EXPECT_EQ(*n, 2);
+}
+
+TEST_P(DatabaseTest, QueryOneOnEmptyResultIsNullopt) {
+  auto row = db_->TransactValue<std::optional<Row>>(kReadOnly, [](Tx& tx) {
+    return tx.QueryOne("SELECT id FROM t WHERE id = :id", {{"id", 42}});
+  });
+  ASSERT_TRUE(row.has_value());
+  EXPECT_FALSE(row->has_value());
+}
+
+TEST_P(DatabaseTest, ConcurrentWritersAllCommit) {
+  constexpr int kThreads = 4;
+  constexpr int kEach = 50;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::int64_t id = t * 1000 + i;
+        auto r = db_->Transact(kReadWrite, [&](Tx& tx) -> Result<void> {
+          // read-check-write: count then insert
+          auto c = tx.QueryOne("SELECT COUNT(*) FROM t");
+          if (!c) return std::unexpected(c.error());
+          auto w = tx.Exec("INSERT INTO t (id, name) VALUES (:id, :name)",
+                           {{"id", id}, {"name", "n" + std::to_string(id)}});
+          if (!w) return std::unexpected(w.error());
+          return {};
+        });
+        if (!r) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(Count(), kThreads * kEach);
+}
+
+TEST_P(DatabaseTest, MigratesAndRefusesDrift) {
+  auto report = Migrate(*db_);
+  ASSERT_TRUE(report.has_value()) << report.error().message;
+  const auto& all = MigrationsFor(db_->backend());
+  ASSERT_FALSE(all.empty());
+  EXPECT_EQ(report->from_version, 0);
+  EXPECT_EQ(report->to_version, all.back().version);
+  EXPECT_EQ(report->applied.size(), all.size());
+  // Idempotent.
+  auto again = Migrate(*db_);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_TRUE(again->applied.empty());
+  EXPECT_EQ(SchemaVersion(*db_).value_or(-1), all.back().version);
+  // A changed migration text is refused.
+  ASSERT_TRUE(db_->Transact(kReadWrite, [](Tx& tx) -> Result<void> {
+                   auto r = tx.Exec("UPDATE schema_migrations SET checksum = 'tampered' WHERE version = 1");
+                   if (!r) return std::unexpected(r.error());
+                   return {};
+                 }).has_value());
+  auto drift = Migrate(*db_);
+  ASSERT_FALSE(drift.has_value());
+  EXPECT_EQ(drift.error().reason, "schema_drift");
+}
+
+TEST_P(DatabaseTest, RefusesASchemaNewerThanTheBinary) {
+  ASSERT_TRUE(Migrate(*db_).has_value());
+  ASSERT_TRUE(db_->Transact(kReadWrite, [](Tx& tx) -> Result<void> {
+                   auto r = tx.Exec("INSERT INTO schema_migrations (version, name, checksum, applied_at)"
+                                    " VALUES (9999, '9999_future', 'x', 0)");
+                   if (!r) return std::unexpected(r.error());
+                   return {};
+                 }).has_value());
+  auto r = Migrate(*db_);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().reason, "schema_drift");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+TEST(SqliteTest, RetriesWhenAnotherProcessHoldsTheLock) {
+  testing::TempDir dir;
+  const std::string url = "sqlite:" + (dir / "lock.db").string();
+  // Two Database objects stand for two processes: the in-process writer lock does not help.
+  auto a = OpenDatabase(url, DatabaseOptions{.pool_size = 1, .sqlite_busy_timeout_ms = 1});
+  auto b = OpenDatabase(url, DatabaseOptions{.pool_size = 1, .sqlite_busy_timeout_ms = 1});
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE((*a)->ExecScript("CREATE TABLE k (v BIGINT)").has_value());
+  std::atomic<int> attempts{0};
+  std::mutex m;
+  std::condition_variable cv;
+  bool holding = false, release = false;
+  std::thread holder([&] {
+    auto r = (*a)->Transact(kReadWrite, [&](Tx& tx) -> Result<void> {
+      if (auto e = tx.Exec("INSERT INTO k (v) VALUES (1)"); !e) return std::unexpected(e.error());
+      std::unique_lock lock(m);
+      holding = true;
+      cv.notify_all();
+      cv.wait(lock, [&] { return release; });
+      return {};
+    });
+    EXPECT_TRUE(r.has_value());
+  });
+  {
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return holding; });
+  }
+  auto r = (*b)->Transact(TxOptions{.write = true, .max_attempts = 1000}, [&](Tx& tx) -> Result<void> {
+    if (++attempts == 2) {
+      // The first attempt failed with busy; let the holder commit so the retry succeeds.
+      std::lock_guard lock(m);
+      release = true;
+      cv.notify_all();
+    }
+    if (auto e = tx.Exec("INSERT INTO k (v) VALUES (2)"); !e) return std::unexpected(e.error());
+    return {};
+  });
+  {
+    std::lock_guard lock(m);
+    release = true;
+    cv.notify_all();
+  }
+  holder.join();
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_GE(attempts.load(), 1);
+}
+
+TEST(OpenDatabaseTest, RejectsUnknownSchemes) {
+  auto r = OpenDatabase("mysql://x");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kBadRequest);
+  EXPECT_FALSE(OpenDatabase("sqlite:").has_value());
+}
+
+TEST(OpenDatabaseTest, UnreachablePostgresIsUnavailableAndRedacted) {
+  auto r = OpenDatabase("postgresql://u:secret@127.0.0.1:1/none?connect_timeout=2");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(r.error().message.find("secret"), std::string::npos) << r.error().message;
+}
+
+}  // namespace
+}  // namespace wangban::storage

@@ -1,0 +1,416 @@
+// Database over SOCI 4.0: a pool of sessions to SQLite or PostgreSQL, transactions with retry.
+// SOCI's headers stay inside this file.
+#include <libpq-fe.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "wangban/storage/database.hpp"
+
+namespace wangban::storage {
+namespace {
+
+constexpr std::string_view kRetryReason = "retry";
+
+// Turns a SOCI exception into an Error, classifying the cases callers act on.
+Error ClassifyError(Backend backend, const std::exception& e) {
+  const std::string what = e.what();
+  if (backend == Backend::kPostgresql) {
+    if (const auto* pe = dynamic_cast<const soci::postgresql_soci_error*>(&e)) {
+      const std::string state = pe->sqlstate();
+      if (state == "40001" || state == "40P01") return Error::Unavailable(what, std::string(kRetryReason));
+      if (state == "23505") return Error::Conflict(what, "unique_violation");
+      if (state == "23503") return Error::Conflict(what, "foreign_key_violation");
+      if (state == "23514") return Error::Conflict(what, "check_violation");
+      if (state == "23502") return Error::Conflict(what, "not_null_violation");
+      if (state.starts_with("08") || state == "57P01" || state == "57P03") {
+        return Error::Unavailable(what, "db_connection");
+      }
+    }
+    if (what.find("server closed the connection") != std::string::npos ||
+        what.find("no connection to the server") != std::string::npos) {
+      return Error::Unavailable(what, "db_connection");
+    }
+    return Error::Internal(what);
+  }
+  // SQLite. SOCI reports the primary result code and the message.
+  if (const auto* se = dynamic_cast<const soci::sqlite3_soci_error*>(&e)) {
+    const int rc = se->result() & 0xFF;
+    if (rc == 5 /*SQLITE_BUSY*/ || rc == 6 /*SQLITE_LOCKED*/) {
+      return Error::Unavailable(what, std::string(kRetryReason));
+    }
+  }
+  if (what.find("database is locked") != std::string::npos ||
+      what.find("database table is locked") != std::string::npos) {
+    return Error::Unavailable(what, std::string(kRetryReason));
+  }
+  if (what.find("UNIQUE constraint failed") != std::string::npos) return Error::Conflict(what, "unique_violation");
+  if (what.find("FOREIGN KEY constraint failed") != std::string::npos) {
+    return Error::Conflict(what, "foreign_key_violation");
+  }
+  if (what.find("CHECK constraint failed") != std::string::npos) return Error::Conflict(what, "check_violation");
+  if (what.find("NOT NULL constraint failed") != std::string::npos) {
+    return Error::Conflict(what, "not_null_violation");
+  }
+  return Error::Internal(what);
+}
+
+bool IsRetry(const Error& e) {
+  return e.code == ErrorCode::kUnavailable && e.reason == kRetryReason;
+}
+
+// Holds the values bound to one statement; SOCI keeps references until execution ends.
+class Bindings {
+ public:
+  void Bind(soci::statement& st, const Params& params) {
+    for (const Param& p : params) {
+      if (std::holds_alternative<std::monostate>(p.value)) {
+        strings_.emplace_back();
+        indicators_.push_back(soci::i_null);
+        st.exchange(soci::use(strings_.back(), indicators_.back(), p.name));
+      } else if (const auto* n = std::get_if<std::int64_t>(&p.value)) {
+        ints_.push_back(static_cast<long long>(*n));
+        st.exchange(soci::use(ints_.back(), p.name));
+      } else if (const auto* d = std::get_if<double>(&p.value)) {
+        doubles_.push_back(*d);
+        st.exchange(soci::use(doubles_.back(), p.name));
+      } else {
+        strings_.push_back(std::get<std::string>(p.value));
+        st.exchange(soci::use(strings_.back(), p.name));
+      }
+    }
+  }
+
+ private:
+  std::deque<std::string> strings_;
+  std::deque<soci::indicator> indicators_;
+  std::deque<long long> ints_;
+  std::deque<double> doubles_;
+};
+
+Value ReadValue(const soci::row& r, std::size_t i) {
+  if (r.get_indicator(i) == soci::i_null) return std::monostate{};
+  switch (r.get_properties(i).get_data_type()) {
+    case soci::dt_string:
+    case soci::dt_xml:
+    case soci::dt_blob:
+      return r.get<std::string>(i);
+    case soci::dt_double:
+      return r.get<double>(i);
+    case soci::dt_integer:
+      return static_cast<std::int64_t>(r.get<int>(i));
+    case soci::dt_long_long:
+      return static_cast<std::int64_t>(r.get<long long>(i));
+    case soci::dt_unsigned_long_long:
+      return static_cast<std::int64_t>(r.get<unsigned long long>(i));
+    case soci::dt_date: {
+      std::tm t = r.get<std::tm>(i);
+      char buf[32];
+      std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
+      return std::string(buf);
+    }
+  }
+  return std::monostate{};
+}
+
+class SociTx final : public Tx {
+ public:
+  SociTx(soci::session& session, Backend backend) : session_(session), backend_(backend) {}
+
+  Backend backend() const override { return backend_; }
+
+  Result<std::int64_t> Exec(std::string_view sql, const Params& params) override {
+    try {
+      Bindings bindings;
+      soci::statement st(session_);
+      bindings.Bind(st, params);
+      st.alloc();
+      st.prepare(std::string(sql), soci::details::st_one_time_query);
+      st.define_and_bind();
+      st.execute(true);
+      return static_cast<std::int64_t>(st.get_affected_rows());
+    } catch (const std::exception& e) {
+      return Fail(ClassifyError(backend_, e));
+    }
+  }
+
+  Result<Rows> Query(std::string_view sql, const Params& params) override {
+    try {
+      Bindings bindings;
+      soci::row row;
+      soci::statement st(session_);
+      bindings.Bind(st, params);
+      st.exchange(soci::into(row));
+      st.alloc();
+      st.prepare(std::string(sql), soci::details::st_one_time_query);
+      st.define_and_bind();
+      Rows rows;
+      std::shared_ptr<std::vector<std::string>> columns;
+      if (st.execute(true)) {
+        do {
+          if (!columns) {
+            columns = std::make_shared<std::vector<std::string>>();
+            for (std::size_t i = 0; i < row.size(); ++i) {
+              columns->push_back(row.get_properties(i).get_name());
+            }
+          }
+          std::vector<Value> values;
+          values.reserve(row.size());
+          for (std::size_t i = 0; i < row.size(); ++i) values.push_back(ReadValue(row, i));
+          rows.emplace_back(columns, std::move(values));
+        } while (st.fetch());
+      }
+      return rows;
+    } catch (const std::exception& e) {
+      return Fail(ClassifyError(backend_, e));
+    }
+  }
+
+  Result<void> ExecScript(std::string_view sql) override {
+    const std::string text(sql);
+    if (backend_ == Backend::kSqlite) {
+      auto* be = static_cast<soci::sqlite3_session_backend*>(session_.get_backend());
+      char* message = nullptr;
+      const int rc = sqlite_api::sqlite3_exec(be->conn_, text.c_str(), nullptr, nullptr, &message);
+      if (rc != 0) {
+        std::string what = message ? message : "sqlite3_exec failed";
+        sqlite_api::sqlite3_free(message);
+        if ((rc & 0xFF) == 5 || (rc & 0xFF) == 6) return Fail(Error::Unavailable(what, std::string(kRetryReason)));
+        return Fail(Error::Internal(what));
+      }
+      return {};
+    }
+    auto* be = static_cast<soci::postgresql_session_backend*>(session_.get_backend());
+    PGresult* res = PQexec(be->conn_, text.c_str());
+    const ExecStatusType status = PQresultStatus(res);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+      std::string what = PQresultErrorMessage(res);
+      const bool retry = state && (std::string_view(state) == "40001" || std::string_view(state) == "40P01");
+      PQclear(res);
+      if (retry) return Fail(Error::Unavailable(what, std::string(kRetryReason)));
+      return Fail(Error::Internal(what));
+    }
+    PQclear(res);
+    return {};
+  }
+
+ private:
+  soci::session& session_;
+  Backend backend_;
+};
+
+struct SociDatabaseConfig {
+  Backend backend;
+  std::string connect_string;  // what SOCI receives
+  std::string redacted_url;
+  DatabaseOptions options;
+};
+
+class SociDatabase final : public Database {
+ public:
+  explicit SociDatabase(SociDatabaseConfig config) : config_(std::move(config)) {}
+
+  Result<void> Open() {
+    for (int i = 0; i < config_.options.pool_size; ++i) {
+      auto session = Connect();
+      if (!session) return std::unexpected(std::move(session.error()));
+      idle_.push_back(std::move(*session));
+    }
+    return {};
+  }
+
+  Backend backend() const override { return config_.backend; }
+  std::string redacted_url() const override { return config_.redacted_url; }
+
+  Result<void> Transact(const TxOptions& options,
+                        const std::function<Result<void>(Tx&)>& fn) override {
+    Error last = Error::Unavailable("transaction not attempted");
+    auto backoff = std::chrono::milliseconds(1);
+    for (int attempt = 1; attempt <= std::max(1, options.max_attempts); ++attempt) {
+      auto r = TransactOnce(options, fn);
+      if (r || !IsRetry(r.error())) return r;
+      last = std::move(r.error());
+      // Backoff between retries of a busy or conflicting transaction; this is contention
+      // handling on the request path, not a test waiting for work.
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(100));
+    }
+    return Fail(std::move(last));
+  }
+
+  Result<void> Ping() override {
+    return Transact(kReadOnly, [](Tx& tx) -> Result<void> {
+      auto r = tx.Query("SELECT 1");
+      if (!r) return std::unexpected(std::move(r.error()));
+      return {};
+    });
+  }
+
+  Result<void> ExecScript(std::string_view sql) override {
+    auto lease = Acquire();
+    if (!lease) return std::unexpected(std::move(lease.error()));
+    std::unique_ptr<soci::session> session = std::move(*lease);
+    SociTx tx(*session, config_.backend);
+    auto r = tx.ExecScript(sql);
+    Release(std::move(session), r.has_value());
+    return r;
+  }
+
+ private:
+  Result<std::unique_ptr<soci::session>> Connect() {
+    try {
+      auto session = std::make_unique<soci::session>();
+      if (config_.backend == Backend::kSqlite) {
+        session->open(soci::sqlite3, config_.connect_string);
+        *session << "PRAGMA busy_timeout = " + std::to_string(config_.options.sqlite_busy_timeout_ms);
+        *session << "PRAGMA journal_mode = WAL";
+        *session << (config_.options.sqlite_synchronous_full ? "PRAGMA synchronous = FULL"
+                                                             : "PRAGMA synchronous = NORMAL");
+        *session << "PRAGMA foreign_keys = ON";
+      } else {
+        session->open(soci::postgresql, config_.connect_string);
+        *session << "SET TIME ZONE 'UTC'";
+      }
+      return session;
+    } catch (const std::exception& e) {
+      return Fail(Error::Unavailable(std::string("cannot open database ") + config_.redacted_url + ": " + e.what(),
+                                     "db_connection"));
+    }
+  }
+
+  Result<std::unique_ptr<soci::session>> Acquire() {
+    std::unique_lock lock(mutex_);
+    if (!cv_.wait_for(lock, std::chrono::seconds(10), [&] { return !idle_.empty(); })) {
+      return Fail(Error::Unavailable("database connection pool exhausted", "db_pool"));
+    }
+    auto session = std::move(idle_.back());
+    idle_.pop_back();
+    return session;
+  }
+
+  // Returns a session to the pool; a session that failed is checked and replaced if broken.
+  void Release(std::unique_ptr<soci::session> session, bool healthy) {
+    if (!healthy && config_.backend == Backend::kPostgresql) {
+      auto* be = static_cast<soci::postgresql_session_backend*>(session->get_backend());
+      if (be == nullptr || PQstatus(be->conn_) != CONNECTION_OK) {
+        auto fresh = Connect();
+        if (fresh) session = std::move(*fresh);
+        // If reconnecting fails the broken session goes back; the next user reconnects.
+      }
+    }
+    {
+      std::lock_guard lock(mutex_);
+      idle_.push_back(std::move(session));
+    }
+    cv_.notify_one();
+  }
+
+  Result<void> TransactOnce(const TxOptions& options,
+                            const std::function<Result<void>(Tx&)>& fn) {
+    const bool sqlite = config_.backend == Backend::kSqlite;
+    // SQLite allows one writer at a time; queueing writers here instead of in SQLite's busy
+    // handler (which polls with sleeps) keeps write latency flat under contention.
+    std::unique_lock<std::mutex> writer;
+    if (sqlite && options.write) writer = std::unique_lock(sqlite_writer_mutex_);
+    auto lease = Acquire();
+    if (!lease) return std::unexpected(std::move(lease.error()));
+    std::unique_ptr<soci::session> session = std::move(*lease);
+    SociTx tx(*session, config_.backend);
+    bool healthy = true;
+    Result<void> result;
+    try {
+      if (sqlite) {
+        *session << (options.write ? "BEGIN IMMEDIATE" : "BEGIN");
+      } else if (options.serializable) {
+        *session << (options.write ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                                   : "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY");
+      } else {
+        *session << (options.write ? "BEGIN" : "BEGIN READ ONLY");
+      }
+    } catch (const std::exception& e) {
+      Release(std::move(session), false);
+      return Fail(ClassifyError(config_.backend, e));
+    }
+    try {
+      result = fn(tx);
+    } catch (const std::exception& e) {
+      // Domain code reports errors as values; an exception here is a bug, but it must not
+      // leave the connection inside a transaction.
+      result = Fail(Error::Internal(std::string("exception in transaction: ") + e.what()));
+    }
+    try {
+      if (result) {
+        *session << "COMMIT";
+      } else {
+        *session << "ROLLBACK";
+      }
+    } catch (const std::exception& e) {
+      healthy = false;
+      Error err = ClassifyError(config_.backend, e);
+      try {
+        *session << "ROLLBACK";
+      } catch (...) {
+      }
+      if (result) result = Fail(std::move(err));
+    }
+    Release(std::move(session), healthy && (result || result.error().code != ErrorCode::kUnavailable));
+    return result;
+  }
+
+  SociDatabaseConfig config_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<soci::session>> idle_;  // GUARDED_BY(mutex_)
+  std::mutex sqlite_writer_mutex_;
+};
+
+std::string RedactPostgresUrl(std::string_view url) {
+  // postgresql://user:password@host/db -> postgresql://user:***@host/db
+  const auto scheme_end = url.find("://");
+  const auto at = url.find('@');
+  if (scheme_end == std::string_view::npos || at == std::string_view::npos) return std::string(url);
+  const auto colon = url.find(':', scheme_end + 3);
+  if (colon == std::string_view::npos || colon > at) return std::string(url);
+  return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> OpenDatabase(std::string_view url, const DatabaseOptions& options) {
+  SociDatabaseConfig config{.backend = Backend::kSqlite, .connect_string = {}, .redacted_url = std::string(url),
+                            .options = options};
+  if (url.starts_with("sqlite:")) {
+    std::string path(url.substr(7));
+    if (path.starts_with("//")) path = path.substr(2);  // tolerate sqlite://path
+    if (path.empty()) return Fail(Error::BadRequest("sqlite URL needs a path: sqlite:PATH"));
+    if (path == ":memory:") {
+      config.options.pool_size = 1;  // each connection would see its own empty database
+    } else {
+      std::error_code ec;
+      const auto parent = std::filesystem::path(path).parent_path();
+      if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+      if (ec) return Fail(Error::Unavailable("cannot create " + parent.string() + ": " + ec.message()));
+    }
+    config.connect_string = "db=" + path;
+  } else if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    config.backend = Backend::kPostgresql;
+    config.connect_string = std::string(url);
+    config.redacted_url = RedactPostgresUrl(url);
+  } else {
+    return Fail(Error::BadRequest("unknown database URL; use sqlite:PATH or postgresql://...", "bad_db_url"));
+  }
+  if (config.options.pool_size < 1) config.options.pool_size = 1;
+  auto db = std::make_unique<SociDatabase>(std::move(config));
+  if (auto r = db->Open(); !r) return std::unexpected(std::move(r.error()));
+  return std::unique_ptr<Database>(std::move(db));
+}
+
+}  // namespace wangban::storage
