@@ -27,6 +27,7 @@ function(wangban_module name)
     target_link_libraries(wangban_${name}_test PRIVATE wangban_${name} wangban_testing
       ${ARG_PRIVATE_DEPS} ${ARG_TEST_DEPS} GTest::gmock GTest::gtest_main)
     add_test(NAME unit.${name} COMMAND wangban_${name}_test)
+    set_property(GLOBAL APPEND PROPERTY WANGBAN_UNIT_TEST_TARGETS wangban_${name}_test)
     set_tests_properties(unit.${name} PROPERTIES LABELS unit TIMEOUT 600
       ENVIRONMENT "WANGBAN_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
   endif()

@@ -169,4 +169,9 @@ struct DatabaseOptions {
 Result<std::unique_ptr<Database>> OpenDatabase(std::string_view url,
                                                const DatabaseOptions& options = {});
 
+// "postgresql://user:pass@host:port/db?connect_timeout=5" as a libpq keyword/value string
+// ("user='user' password='pass' host='host' port='port' dbname='db' connect_timeout='5'").
+// kBadRequest for malformed URLs.
+Result<std::string> PostgresUrlToConnString(std::string_view url);
+
 }  // namespace wangban::storage

@@ -382,7 +382,104 @@ std::string RedactPostgresUrl(std::string_view url) {
   return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
 }
 
+// libpq keyword/value quoting: 'value' with backslash and quote escaped.
+std::string QuoteConnValue(std::string_view v) {
+  std::string out = "'";
+  for (char c : v) {
+    if (c == '\\' || c == '\'') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('\'');
+  return out;
+}
+
+std::optional<std::string> DecodeUrlPart(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%') {
+      if (i + 2 >= s.size()) return std::nullopt;
+      auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+      };
+      const int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+// SOCI 4.0 mangles URI connection strings (it appends '=' to the last word), so URLs are turned
+// into libpq keyword/value strings here: postgresql://user:pass@host:port/db?key=value&...
+Result<std::string> PostgresUrlToConnString(std::string_view url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return Fail(Error::BadRequest("not a postgresql:// URL", "bad_db_url"));
+  std::string_view rest = url.substr(scheme + 3);
+  std::string_view query;
+  if (auto q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  std::string_view authority = rest, path;
+  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
+    authority = rest.substr(0, slash);
+    path = rest.substr(slash + 1);
+  }
+  std::vector<std::pair<std::string, std::string>> kv;
+  auto add = [&](std::string key, std::string_view raw) -> Result<void> {
+    auto v = DecodeUrlPart(raw);
+    if (!v) return Fail(Error::BadRequest("malformed percent-encoding in the database URL", "bad_db_url"));
+    if (!v->empty()) kv.emplace_back(std::move(key), std::move(*v));
+    return {};
+  };
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    std::string_view userinfo = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+    if (auto colon = userinfo.find(':'); colon != std::string_view::npos) {
+      if (auto r = add("user", userinfo.substr(0, colon)); !r) return std::unexpected(r.error());
+      if (auto r = add("password", userinfo.substr(colon + 1)); !r) return std::unexpected(r.error());
+    } else if (auto r = add("user", userinfo); !r) {
+      return std::unexpected(r.error());
+    }
+  }
+  std::string_view host = authority, port;
+  if (!authority.empty() && authority.front() == '[') {  // [ipv6]:port
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return Fail(Error::BadRequest("malformed IPv6 host in the database URL", "bad_db_url"));
+    host = authority.substr(1, close - 1);
+    if (close + 1 < authority.size() && authority[close + 1] == ':') port = authority.substr(close + 2);
+  } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (auto r = add("host", host); !r) return std::unexpected(r.error());
+  if (auto r = add("port", port); !r) return std::unexpected(r.error());
+  if (auto r = add("dbname", path); !r) return std::unexpected(r.error());
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    const auto eq = pair.find('=');
+    if (eq == std::string_view::npos || eq == 0) continue;
+    auto key = DecodeUrlPart(pair.substr(0, eq));
+    if (!key) return Fail(Error::BadRequest("malformed percent-encoding in the database URL", "bad_db_url"));
+    if (auto r = add(*key, pair.substr(eq + 1)); !r) return std::unexpected(r.error());
+  }
+  std::string out;
+  for (const auto& [k, v] : kv) {
+    if (!out.empty()) out.push_back(' ');
+    out += k + "=" + QuoteConnValue(v);
+  }
+  return out;
+}
 
 Result<std::unique_ptr<Database>> OpenDatabase(std::string_view url, const DatabaseOptions& options) {
   SociDatabaseConfig config{.backend = Backend::kSqlite, .connect_string = {}, .redacted_url = std::string(url),
@@ -402,7 +499,9 @@ Result<std::unique_ptr<Database>> OpenDatabase(std::string_view url, const Datab
     config.connect_string = "db=" + path;
   } else if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
     config.backend = Backend::kPostgresql;
-    config.connect_string = std::string(url);
+    auto conn = PostgresUrlToConnString(url);
+    if (!conn) return std::unexpected(std::move(conn.error()));
+    config.connect_string = std::move(*conn);
     config.redacted_url = RedactPostgresUrl(url);
   } else {
     return Fail(Error::BadRequest("unknown database URL; use sqlite:PATH or postgresql://...", "bad_db_url"));
