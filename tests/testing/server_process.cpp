@@ -17,6 +17,15 @@
 #include "tests/testing/subprocess.hpp"
 
 namespace wangban::testing {
+
+std::vector<std::string> WithTestPiiKey(std::vector<std::string> env) {
+  for (const auto& e : env) {
+    if (e.starts_with("WANGBAN_PII_KEY=")) return env;
+  }
+  env.push_back(std::string("WANGBAN_PII_KEY=") + kTestPiiKeyHex);
+  return env;
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -94,7 +103,7 @@ ServerProcess::ServerProcess(ServerOptions options) {
   SpawnOptions spawn{
       .argv = {binary, "serve", "--host", "127.0.0.1", "--port", "0", "--port-file",
                port_file.string(), "--db", db_url_, "--data", data_dir_.path().string()},
-      .env = std::move(options.env)};
+      .env = WithTestPiiKey(std::move(options.env))};
   spawn.argv.insert(spawn.argv.end(), options.extra_args.begin(), options.extra_args.end());
   std::expected<ChildProcess, std::string> child = SpawnChild(spawn);
   if (!child) {
@@ -208,7 +217,7 @@ CommandResult RunWangban(const std::vector<std::string>& args, const std::string
                          const std::vector<std::string>& env) {
   const char* binary = WangbanBinary();
   if (binary == nullptr) return CommandResult{.exit_status = -1, .output = std::string(kNoBinary)};
-  SpawnOptions spawn{.argv = {binary}, .env = env};
+  SpawnOptions spawn{.argv = {binary}, .env = WithTestPiiKey(env)};
   spawn.argv.insert(spawn.argv.end(), args.begin(), args.end());
   RunResult result = RunChild(spawn, stdin_text, kCommandTimeout);
   return CommandResult{.exit_status = result.exit_status, .output = std::move(result.output)};

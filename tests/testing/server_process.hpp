@@ -17,6 +17,15 @@
 
 namespace wangban::testing {
 
+// The personal-data key every test server gets unless the test sets WANGBAN_PII_KEY itself
+// (PostgreSQL deployments must be given a key; SQLite ones would otherwise create one).
+inline constexpr const char* kTestPiiKeyHex =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f";
+
+// `env` plus WANGBAN_PII_KEY=kTestPiiKeyHex when it does not set that variable.
+std::vector<std::string> WithTestPiiKey(std::vector<std::string> env);
+
 struct ServerOptions {
   // "sqlite" for a fresh SQLite file in the temp dir, or a full database URL
   // (e.g. from PostgresCluster::CreateDatabase()).

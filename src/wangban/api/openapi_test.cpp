@@ -6,7 +6,9 @@
 #include <set>
 
 #include "tests/testing/temp_dir.hpp"
+#include "wangban/api/guard.hpp"
 #include "wangban/api/routes.hpp"
+#include "wangban/identity/policy.hpp"
 #include "wangban/storage/migrations.hpp"
 
 namespace wangban::api {
@@ -33,7 +35,9 @@ TEST(OpenApiTest, EveryRouteIsDocumentedAndEveryDocumentedRouteExists) {
   ASSERT_TRUE(blobs.has_value());
   http::Metrics metrics;
   http::Router router;
-  ApiContext ctx{.db = **db, .blobs = **blobs, .metrics = metrics, .clock = SystemClock::Instance()};
+  FakeClock clock(SystemClock::Instance().Now());
+  // Registered with the test clock, so the test-only routes are compared too.
+  ApiContext ctx{.db = **db, .blobs = **blobs, .metrics = metrics, .clock = clock, .test_clock = &clock};
   RegisterRoutes(router, ctx);
 
   std::set<std::string> registered;
@@ -45,6 +49,10 @@ TEST(OpenApiTest, EveryRouteIsDocumentedAndEveryDocumentedRouteExists) {
   for (const auto& [path, item] : doc["paths"].items()) {
     for (const auto& [method, op] : item.items()) {
       if (method == "parameters" || method == "summary" || method == "description") continue;
+      // Every operation says who may call it: security [] for anonymous, else the schemes.
+      if (path.starts_with("/api/v1/")) {
+        EXPECT_TRUE(op.contains("security")) << method << " " << path;
+      }
       documented.insert(method + " " + path);
       EXPECT_TRUE(op.contains("operationId")) << method << " " << path;
       EXPECT_TRUE(op.contains("responses")) << method << " " << path;
@@ -53,6 +61,29 @@ TEST(OpenApiTest, EveryRouteIsDocumentedAndEveryDocumentedRouteExists) {
   for (const auto& r : registered) EXPECT_TRUE(documented.contains(r)) << "not documented: " << r;
   for (const auto& d : documented) EXPECT_TRUE(registered.contains(d)) << "documented but not registered: " << d;
   EXPECT_GE(registered.size(), 4u);
+}
+
+TEST(OpenApiTest, EveryRouteNamesAPolicyAction) {
+  // AddRoute aborts on unknown actions; here: every registered route went through it.
+  testing::TempDir dir;
+  auto db = storage::OpenDatabase("sqlite:" + (dir / "o.db").string());
+  ASSERT_TRUE(db.has_value());
+  auto blobs = storage::DirectoryBlobStore::Open(dir / "blobs");
+  ASSERT_TRUE(blobs.has_value());
+  http::Metrics metrics;
+  http::Router router;
+  FakeClock clock(SystemClock::Instance().Now());
+  ApiContext ctx{.db = **db, .blobs = **blobs, .metrics = metrics, .clock = clock, .test_clock = &clock};
+  RegisterRoutes(router, ctx);
+  std::set<std::string> guarded;
+  for (const auto& [route, action] : RegisteredActions()) {
+    EXPECT_NE(identity::FindRule(action), nullptr) << route;
+    guarded.insert(route);
+  }
+  for (const auto& route : router.routes()) {
+    EXPECT_TRUE(guarded.contains(std::string(http::MethodName(route->method)) + " " + route->path_template))
+        << "not registered through the guard: " << route->path_template;
+  }
 }
 
 }  // namespace

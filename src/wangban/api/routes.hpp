@@ -10,6 +10,10 @@
 #include "wangban/storage/blob_store.hpp"
 #include "wangban/storage/database.hpp"
 
+namespace wangban::identity {
+class IdentityService;
+}
+
 namespace wangban::api {
 
 // What the handlers work with; owned by the app, outliving the server.
@@ -18,6 +22,11 @@ struct ApiContext {
   storage::BlobStore& blobs;
   http::Metrics& metrics;
   const Clock& clock;
+  identity::IdentityService* identity = nullptr;
+  // Adds "Secure" to the session cookie (set when served over TLS, directly or via a proxy).
+  bool secure_cookies = false;
+  // Non-null only with `serve --test-clock`: tests move time through /api/v1/test/clock.
+  FakeClock* test_clock = nullptr;
 };
 
 void RegisterRoutes(http::Router& router, ApiContext& context);

@@ -38,6 +38,23 @@ int Main(int argc, char** argv) {
   serve_cmd->add_option("--shutdown-grace-ms", serve.shutdown_grace_ms, "time in-flight requests get on SIGTERM")
       ->capture_default_str();
   serve_cmd->add_flag("!--no-access-log", serve.access_log, "do not log each request");
+  std::string pii_key_file;
+  serve_cmd->add_option("--pii-key-file", pii_key_file, "key for personal data (128 hex chars); or WANGBAN_PII_KEY")
+      ->envname("WANGBAN_PII_KEY_FILE");
+  serve_cmd->add_flag("--demo", serve.demo, "load demo accounts (published passwords)");
+  serve_cmd->add_flag("--test-clock", serve.test_clock, "fake clock moved by POST /api/v1/test/clock (tests only)");
+  serve_cmd->add_flag("--secure-cookies", serve.secure_cookies, "mark the session cookie Secure (behind TLS)")
+      ->envname("WANGBAN_SECURE_COOKIES");
+  serve_cmd->add_option("--session-idle-minutes", serve.session_idle_minutes, "idle session timeout")
+      ->check(CLI::Range(1, 24 * 60))
+      ->capture_default_str();
+  serve_cmd->add_option("--session-absolute-hours", serve.session_absolute_hours, "absolute session lifetime")
+      ->check(CLI::Range(1, 24 * 30))
+      ->capture_default_str();
+  serve_cmd->add_option("--password-hash-cost", serve.password_hash_cost, "argon2id cost")
+      ->check(CLI::IsMember({"interactive", "moderate", "minimum"}))
+      ->capture_default_str();
+  serve_cmd->add_flag("!--no-jobs", serve.jobs, "do not run the background job worker in this process");
 
   std::string migrate_db;
   std::string migrate_data = "var";
@@ -48,6 +65,32 @@ int Main(int argc, char** argv) {
 
   auto* version_cmd = cli.add_subcommand("version", "print the version");
 
+  ServeConfig admin_config;
+  std::string admin_key_file;
+  auto add_db_options = [&](CLI::App* cmd) {
+    cmd->add_option("--db", admin_config.db_url, "database URL")->envname("WANGBAN_DB");
+    cmd->add_option("--data", admin_config.data_dir, "data directory")->envname("WANGBAN_DATA");
+    cmd->add_option("--pii-key-file", admin_key_file, "personal-data key file")->envname("WANGBAN_PII_KEY_FILE");
+  };
+  auto* seed_cmd = cli.add_subcommand("seed", "load the demo data (idempotent)");
+  bool seed_demo = false;
+  seed_cmd->add_flag("--demo", seed_demo, "the demo catalog, departments and accounts")->required();
+  add_db_options(seed_cmd);
+
+  auto* admin_cmd = cli.add_subcommand("admin", "administration");
+  admin_cmd->require_subcommand(1);
+  StaffCommand staff;
+  std::string roles_csv;
+  auto* create_staff_cmd = admin_cmd->add_subcommand("create-staff", "create a staff account");
+  create_staff_cmd->add_option("--account", staff.account, "login name")->required();
+  create_staff_cmd->add_option("--name", staff.name, "full name")->required();
+  create_staff_cmd->add_option("--department", staff.department, "department code")->required();
+  create_staff_cmd->add_option("--role", roles_csv, "window, approver, catalog_admin, supervisor, admin (comma-separated)")
+      ->required();
+  create_staff_cmd->add_option("--region", staff.region, "6-digit division code")->capture_default_str();
+  create_staff_cmd->add_flag("--password-stdin", staff.password_stdin, "read the password from standard input");
+  add_db_options(create_staff_cmd);
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -55,6 +98,7 @@ int Main(int argc, char** argv) {
   }
 
   if (*serve_cmd) {
+    if (!pii_key_file.empty()) serve.pii_key_file = pii_key_file;
     if (!web_root.empty()) serve.web_root = web_root;
     if (!port_file.empty()) serve.port_file = port_file;
     return Serve(serve);
@@ -64,6 +108,18 @@ int Main(int argc, char** argv) {
     c.db_url = migrate_db;
     c.data_dir = migrate_data;
     return Migrate(ResolveDbUrl(c));
+  }
+  if (!admin_key_file.empty()) admin_config.pii_key_file = admin_key_file;
+  if (*seed_cmd) return SeedDemo(admin_config);
+  if (*create_staff_cmd) {
+    std::string_view rest = roles_csv;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      staff.roles.emplace_back(rest.substr(0, comma));
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    return CreateStaff(admin_config, staff);
   }
   if (*version_cmd) {
     std::printf("wangban %s (%s)\n", std::string(Version()).c_str(), std::string(GitCommit()).c_str());

@@ -1,11 +1,18 @@
 #include "wangban/app/serve.hpp"
 
 #include <csignal>
+#include <cstdlib>
+#include <iostream>
 #include <cstdio>
 #include <fstream>
 
 #include "wangban/api/routes.hpp"
+#include "wangban/app/demo.hpp"
+#include "wangban/common/ids.hpp"
 #include "wangban/common/log.hpp"
+#include "wangban/identity/service.hpp"
+#include "wangban/jobs/jobs.hpp"
+#include "wangban/jobs/worker.hpp"
 #include "wangban/common/version.hpp"
 #include "wangban/http/server.hpp"
 #include "wangban/storage/blob_store.hpp"
@@ -26,6 +33,75 @@ bool WritePortFile(const std::filesystem::path& path, std::uint16_t port) {
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   return !ec;
+}
+
+identity::PasswordHashParams HashParams(const std::string& cost) {
+  if (cost == "minimum") return identity::PasswordHashParams::Minimum();
+  if (cost == "moderate") return {.opslimit = 3, .memlimit = std::size_t{256} << 20};
+  return {};
+}
+
+// The personal-data key: WANGBAN_PII_KEY (hex), --pii-key-file, or (SQLite only) a key file
+// created under the data directory on first start. Several PostgreSQL nodes must share one key,
+// so PostgreSQL without an explicit key is refused unless --demo.
+Result<identity::PiiCipher> LoadPiiCipher(const ServeConfig& config, storage::Backend backend) {
+  if (const char* hex = std::getenv("WANGBAN_PII_KEY"); hex && *hex) {
+    const std::string_view h(hex);
+    if (h.size() != 128) return Fail(Error::Internal("WANGBAN_PII_KEY must be 128 hex characters"));
+    std::string bytes;
+    for (std::size_t i = 0; i < h.size(); i += 2) {
+      const auto byte = std::stoi(std::string(h.substr(i, 2)), nullptr, 16);
+      bytes.push_back(static_cast<char>(byte));
+    }
+    return identity::PiiCipher::FromKeyBytes(bytes);
+  }
+  if (config.pii_key_file) return identity::PiiCipher::FromKeyFile(*config.pii_key_file);
+  if (backend == storage::Backend::kPostgresql && !config.demo) {
+    return Fail(Error::Internal("PostgreSQL needs the shared personal-data key: set --pii-key-file or "
+                                "WANGBAN_PII_KEY (generate one with `openssl rand -hex 64`)"));
+  }
+  const auto path = config.data_dir / "keys" / "pii.key";
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    std::filesystem::create_directories(path.parent_path(), ec);
+    const auto tmp = path.string() + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << identity::PiiCipher::GenerateKeyHex() << "\n";
+      if (!out.flush()) return Fail(Error::Internal("cannot write " + tmp));
+    }
+    std::filesystem::permissions(tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) return Fail(Error::Internal("cannot create " + path.string() + ": " + ec.message()));
+    log::Warn("pii_key_created", {{"path", path.string()}, {"advice", "back this file up; without it ID numbers cannot be read"}});
+  }
+  return identity::PiiCipher::FromKeyFile(path);
+}
+
+identity::IdentityConfig IdentityConfigFor(const ServeConfig& config) {
+  identity::IdentityConfig c;
+  c.session_idle = std::chrono::minutes(config.session_idle_minutes);
+  c.session_absolute = std::chrono::hours(config.session_absolute_hours);
+  c.password_hash = HashParams(config.password_hash_cost);
+  return c;
+}
+
+int StartupFailed(std::string_view stage, std::string_view error) {
+  log::Error("startup_failed", {{"stage", stage}, {"error", error}});
+  log::Flush();
+  return 1;
+}
+
+// Keeps the periodic housekeeping jobs scheduled (dedupe keys make this idempotent across
+// restarts and nodes).
+void ScheduleHousekeeping(storage::Database& db, const Clock& clock, std::chrono::minutes delay) {
+  auto r = jobs::Schedule(db, clock,
+                          {.kind = "identity.purge_sessions",
+                           .payload = "{}",
+                           .run_at = clock.Now() + std::chrono::duration_cast<std::chrono::microseconds>(delay),
+                           .max_attempts = 3,
+                           .dedupe_key = "periodic:identity.purge_sessions"});
+  if (!r) log::Warn("schedule_failed", {{"kind", "identity.purge_sessions"}, {"error", r.error().message}});
 }
 
 }  // namespace
@@ -55,15 +131,53 @@ int Serve(const ServeConfig& config) {
     log::Info("migrated", {{"from", migrated->from_version}, {"to", migrated->to_version}});
   }
   auto blobs = storage::DirectoryBlobStore::Open(config.data_dir / "blobs");
-  if (!blobs) {
-    log::Error("startup_failed", {{"stage", "blobs"}, {"error", blobs.error().message}});
-    log::Flush();
-    return 1;
+  if (!blobs) return StartupFailed("blobs", blobs.error().message);
+
+  std::unique_ptr<FakeClock> test_clock;
+  if (config.test_clock) {
+    test_clock = std::make_unique<FakeClock>(SystemClock::Instance().Now());
+    log::Warn("test_clock", {{"advice", "time only moves through POST /api/v1/test/clock; never use in production"}});
+  }
+  const Clock& clock = test_clock ? static_cast<const Clock&>(*test_clock) : SystemClock::Instance();
+
+  auto cipher = LoadPiiCipher(config, (*db)->backend());
+  if (!cipher) return StartupFailed("pii_key", cipher.error().message);
+  identity::FakeRealNameRegistry registry;  // the production adapter is configured per province
+  identity::IdentityService identity(**db, clock, *cipher, registry, IdentityConfigFor(config));
+  if (config.demo) {
+    if (auto r = LoadDemoData(identity); !r) return StartupFailed("demo", r.error().message);
   }
 
   http::Metrics metrics;
+  jobs::JobRegistry job_registry;
+  job_registry.Register("identity.purge_sessions", [&](const jobs::JobContext&) -> Result<void> {
+    auto purged = identity.PurgeExpiredSessions();
+    if (!purged) return std::unexpected(purged.error());
+    log::Info("sessions_purged", {{"count", *purged}});
+    ScheduleHousekeeping(**db, clock, std::chrono::minutes(60));
+    return {};
+  });
+  std::unique_ptr<jobs::Worker> worker;
+  if (config.jobs) {
+    worker = std::make_unique<jobs::Worker>(**db, clock, job_registry);
+    ScheduleHousekeeping(**db, clock, std::chrono::minutes(1));
+    metrics.AddCollector([w = worker.get()](std::string& out) {
+      const auto& s = w->stats();
+      out += "# HELP wangban_jobs_total Background jobs by outcome (this process).\n# TYPE wangban_jobs_total counter\n";
+      out += "wangban_jobs_total{outcome=\"succeeded\"} " + std::to_string(s.succeeded.load()) + "\n";
+      out += "wangban_jobs_total{outcome=\"retried\"} " + std::to_string(s.retried.load()) + "\n";
+      out += "wangban_jobs_total{outcome=\"dead\"} " + std::to_string(s.dead.load()) + "\n";
+    });
+  }
+
   http::Router router;
-  api::ApiContext context{.db = **db, .blobs = **blobs, .metrics = metrics, .clock = SystemClock::Instance()};
+  api::ApiContext context{.db = **db,
+                          .blobs = **blobs,
+                          .metrics = metrics,
+                          .clock = clock,
+                          .identity = &identity,
+                          .secure_cookies = config.secure_cookies,
+                          .test_clock = test_clock.get()};
   api::RegisterRoutes(router, context);
 
   std::optional<std::filesystem::path> web_root = config.web_root;
@@ -95,6 +209,7 @@ int Serve(const ServeConfig& config) {
     log::Flush();
     return 1;
   }
+  if (worker) worker->Start();
   log::Info("listening", {{"host", config.host},
                           {"port", static_cast<int>(server.port())},
                           {"db", storage::BackendName((*db)->backend())},
@@ -102,8 +217,80 @@ int Serve(const ServeConfig& config) {
                           {"web", web_root ? web_root->string() : std::string("none")},
                           {"version", Version()}});
   server.RunUntilStopped();
+  if (worker) worker->Stop();
   log::Info("stopped", {});
   log::Flush();
+  return 0;
+}
+
+namespace {
+
+// Opens the database (migrated) and the identity service for the admin commands.
+struct AdminEnv {
+  std::unique_ptr<storage::Database> db;
+  std::optional<identity::PiiCipher> cipher;
+  identity::FakeRealNameRegistry registry;
+  std::unique_ptr<identity::IdentityService> identity;
+};
+
+Result<std::unique_ptr<AdminEnv>> OpenAdminEnv(const ServeConfig& config) {
+  auto env = std::make_unique<AdminEnv>();
+  auto db = storage::OpenDatabase(ResolveDbUrl(config), {.pool_size = 2});
+  if (!db) return std::unexpected(db.error());
+  env->db = std::move(*db);
+  if (auto m = storage::Migrate(*env->db); !m) return std::unexpected(m.error());
+  auto cipher = LoadPiiCipher(config, env->db->backend());
+  if (!cipher) return std::unexpected(cipher.error());
+  env->cipher.emplace(std::move(*cipher));
+  env->identity = std::make_unique<identity::IdentityService>(*env->db, SystemClock::Instance(), *env->cipher,
+                                                              env->registry, IdentityConfigFor(config));
+  return env;
+}
+
+}  // namespace
+
+int CreateStaff(const ServeConfig& config, const StaffCommand& command) {
+  auto env = OpenAdminEnv(config);
+  if (!env) {
+    std::fprintf(stderr, "wangban admin create-staff: %s\n", env.error().message.c_str());
+    return 1;
+  }
+  std::string password;
+  bool generated = false;
+  if (command.password_stdin) {
+    std::getline(std::cin, password);
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+  } else {
+    password = RandomHex(12);  // shown once below; no default password ships
+    generated = true;
+  }
+  auto user = (*env)->identity->CreateStaff(
+      nullptr, {command.account, command.name, password, command.department, command.region, command.roles});
+  if (!user) {
+    std::fprintf(stderr, "wangban admin create-staff: %s\n", user.error().message.c_str());
+    for (const auto& f : user.error().field_errors) {
+      std::fprintf(stderr, "  %s: %s (%s)\n", f.field.c_str(), f.message.c_str(), f.code.c_str());
+    }
+    return 1;
+  }
+  std::printf("created staff %s (%s)\n", command.account.c_str(), user->id.c_str());
+  if (generated) std::printf("password: %s\n(shown once; change it after the first login)\n", password.c_str());
+  return 0;
+}
+
+int SeedDemo(const ServeConfig& config) {
+  ServeConfig c = config;
+  c.demo = true;
+  auto env = OpenAdminEnv(c);
+  if (!env) {
+    std::fprintf(stderr, "wangban seed: %s\n", env.error().message.c_str());
+    return 1;
+  }
+  if (auto r = LoadDemoData(*(*env)->identity); !r) {
+    std::fprintf(stderr, "wangban seed: %s\n", r.error().message.c_str());
+    return 1;
+  }
+  std::printf("demo data loaded; every demo account's password is %s\n", kDemoPassword);
   return 0;
 }
 

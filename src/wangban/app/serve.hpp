@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace wangban::app {
 
@@ -25,7 +26,29 @@ struct ServeConfig {
   int shutdown_grace_ms = 30000;
   bool access_log = true;
   bool jobs = true;  // run the background job worker in this process
+  // Personal-data key: a file holding 128 hex characters, or the hex itself in WANGBAN_PII_KEY.
+  // With SQLite and neither given, <data>/keys/pii.key is created on first start.
+  std::optional<std::filesystem::path> pii_key_file;
+  bool demo = false;        // load demo data (accounts with published passwords)
+  bool test_clock = false;  // run on a fake clock moved through /api/v1/test/clock
+  bool secure_cookies = false;
+  int session_idle_minutes = 30;
+  int session_absolute_hours = 12;
+  std::string password_hash_cost = "interactive";  // interactive | moderate | minimum (tests)
 };
+
+struct StaffCommand {
+  std::string account, name, department, region = "460100";
+  std::vector<std::string> roles;
+  bool password_stdin = false;
+};
+
+// `wangban admin create-staff`: creates a staff account; prints its id (and the generated
+// password when none was given on stdin).
+int CreateStaff(const ServeConfig& config, const StaffCommand& command);
+
+// `wangban seed --demo`: loads the demo data; idempotent.
+int SeedDemo(const ServeConfig& config);
 
 // The database URL the config resolves to.
 std::string ResolveDbUrl(const ServeConfig& config);

@@ -42,6 +42,7 @@ struct Param {
   Param(std::string n, std::string_view v) : name(std::move(n)), value(std::string(v)) {}
   Param(std::string n, const char* v) : name(std::move(n)), value(std::string(v)) {}
   Param(std::string n, std::monostate) : name(std::move(n)), value(std::monostate{}) {}
+  Param(std::string n, Value v) : name(std::move(n)), value(std::move(v)) {}
   template <typename T>
   Param(std::string n, const std::optional<T>& v) : Param(std::move(n), std::monostate{}) {
     if (v) *this = Param(name, *v);

@@ -1,0 +1,53 @@
+#include "wangban/identity/principal.hpp"
+
+#include <algorithm>
+
+namespace wangban::identity {
+
+std::string_view UserKindName(UserKind kind) {
+  switch (kind) {
+    case UserKind::kPerson: return "person";
+    case UserKind::kCompany: return "company";
+    case UserKind::kStaff: return "staff";
+  }
+  return "person";
+}
+
+std::optional<UserKind> ParseUserKind(std::string_view name) {
+  if (name == "person") return UserKind::kPerson;
+  if (name == "company") return UserKind::kCompany;
+  if (name == "staff") return UserKind::kStaff;
+  return std::nullopt;
+}
+
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kWindow: return "window";
+    case Role::kApprover: return "approver";
+    case Role::kCatalogAdmin: return "catalog_admin";
+    case Role::kSupervisor: return "supervisor";
+    case Role::kAdmin: return "admin";
+  }
+  return "window";
+}
+
+std::optional<Role> ParseRole(std::string_view name) {
+  if (name == "window") return Role::kWindow;
+  if (name == "approver") return Role::kApprover;
+  if (name == "catalog_admin") return Role::kCatalogAdmin;
+  if (name == "supervisor") return Role::kSupervisor;
+  if (name == "admin") return Role::kAdmin;
+  return std::nullopt;
+}
+
+bool Principal::HasRole(Role role) const { return std::find(roles.begin(), roles.end(), role) != roles.end(); }
+
+bool RegionCovers(std::string_view scope, std::string_view region) {
+  if (scope.size() != 6 || region.size() != 6) return false;
+  std::string_view prefix = scope;
+  // Strip the trailing zero pairs: 460000 -> 46 (province), 460100 -> 4601 (city).
+  while (prefix.size() > 2 && prefix.ends_with("00")) prefix.remove_suffix(2);
+  return region.starts_with(prefix);
+}
+
+}  // namespace wangban::identity
