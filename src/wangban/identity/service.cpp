@@ -400,11 +400,15 @@ Result<void> IdentityService::CheckThrottle(Tx& tx, const std::string& key, Time
 }
 
 Result<void> IdentityService::RecordFailure(Tx& tx, const std::string& key, int free_failures, Timestamp now) {
-  auto row = tx.QueryOne("SELECT failures, last_failure_at FROM login_throttle WHERE key = :k", {{"k", key}});
+  auto row = tx.QueryOne("SELECT failures, last_failure_at, locked_until FROM login_throttle WHERE key = :k",
+                         {{"k", key}});
   if (!row) return std::unexpected(row.error());
   const std::int64_t t = ToMicros(now);
   std::int64_t failures = 1;
-  if (*row && t - (*row)->Int(1) <= std::chrono::duration_cast<std::chrono::microseconds>(config_.throttle_window).count()) {
+  // Failures are forgotten after a quiet window counted from the later of the last failure and
+  // the end of the lock, so a long lock does not wipe the count it was based on.
+  if (*row && t - std::max((*row)->Int(1), (*row)->Int(2)) <=
+                  std::chrono::duration_cast<std::chrono::microseconds>(config_.throttle_window).count()) {
     failures = (*row)->Int(0) + 1;
   }
   std::int64_t locked_until = 0;

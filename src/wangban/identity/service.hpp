@@ -27,8 +27,9 @@ struct IdentityConfig {
   PasswordHashParams password_hash;
   // Throttling: after `throttle_free_failures` failures on one account (or
   // `address_free_failures` from one address) each further failure locks for
-  // throttle_base * 2^(n - free - 1), capped at throttle_max. Failures older than
-  // throttle_window are forgotten.
+  // throttle_base * 2^(n - free), capped at throttle_max (5th failure: 30 s, 6th: 60 s, ...,
+  // 10th and later: 15 min). The count is forgotten after throttle_window without failures,
+  // counted from the end of the last lock.
   int throttle_free_failures = 5;
   int address_free_failures = 20;
   std::chrono::seconds throttle_base{30};
