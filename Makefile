@@ -8,7 +8,7 @@ build:
 
 run: build
 	@mkdir -p var
-	./build/wangban serve --port 8080 --data var
+	./build/wangban serve --port 8080 --data var --demo
 
 test:
 	@scripts/test.sh
