@@ -3,6 +3,7 @@
 
 #include "wangban/api/fields.hpp"
 #include "wangban/api/guard.hpp"
+#include "wangban/api/idempotency.hpp"
 #include "wangban/api/routes.hpp"
 #include "wangban/http/json.hpp"
 #include "wangban/identity/service.hpp"
@@ -73,33 +74,37 @@ void RegisterIdentityRoutes(http::Router& router, ApiContext& ctx) {
   AddRoute(
       router, ctx, http::Method::kPost, "/api/v1/persons", "identity.register",
       [&ctx](http::Request& r, const Principal*) -> http::HandlerResult {
-        auto body = http::ParseJsonObject(r);
-        if (!body) return std::unexpected(body.error());
-        Fields f(*body);
-        identity::PersonRegistration reg{f.String("name"), f.String("id_number"), f.String("phone"),
-                                         f.String("password")};
-        if (auto e = f.Finish(); !e) return std::unexpected(e.error());
-        auto user = ctx.identity->RegisterPerson(reg);
-        if (!user) return std::unexpected(user.error());
-        return http::Response::Json(201, SummaryJson(*user));
+        return WithIdempotency(ctx.db, ctx.clock, r, "-", [&]() -> http::HandlerResult {
+          auto body = http::ParseJsonObject(r);
+          if (!body) return std::unexpected(body.error());
+          Fields f(*body);
+          identity::PersonRegistration reg{f.String("name"), f.String("id_number"), f.String("phone"),
+                                           f.String("password")};
+          if (auto e = f.Finish(); !e) return std::unexpected(e.error());
+          auto user = ctx.identity->RegisterPerson(reg);
+          if (!user) return std::unexpected(user.error());
+          return http::Response::Json(201, SummaryJson(*user));
+        });
       },
       kJson);
 
   AddRoute(
       router, ctx, http::Method::kPost, "/api/v1/companies", "identity.register",
       [&ctx](http::Request& r, const Principal*) -> http::HandlerResult {
-        auto body = http::ParseJsonObject(r);
-        if (!body) return std::unexpected(body.error());
-        Fields f(*body);
-        json rep = f.Object("legal_representative");
-        Fields rf(rep, "legal_representative.");
-        identity::CompanyRegistration reg{f.String("name"),  f.String("uscc"),     rf.String("name"),
-                                          rf.String("id_number"), f.String("phone"), f.String("password")};
-        for (const auto& e : rf.errors().items()) f.errors().Add(e.field, e.code, e.message);
-        if (auto e = f.Finish(); !e) return std::unexpected(e.error());
-        auto user = ctx.identity->RegisterCompany(reg);
-        if (!user) return std::unexpected(user.error());
-        return http::Response::Json(201, SummaryJson(*user));
+        return WithIdempotency(ctx.db, ctx.clock, r, "-", [&]() -> http::HandlerResult {
+          auto body = http::ParseJsonObject(r);
+          if (!body) return std::unexpected(body.error());
+          Fields f(*body);
+          json rep = f.Object("legal_representative");
+          Fields rf(rep, "legal_representative.");
+          identity::CompanyRegistration reg{f.String("name"),  f.String("uscc"),     rf.String("name"),
+                                            rf.String("id_number"), f.String("phone"), f.String("password")};
+          for (const auto& e : rf.errors().items()) f.errors().Add(e.field, e.code, e.message);
+          if (auto e = f.Finish(); !e) return std::unexpected(e.error());
+          auto user = ctx.identity->RegisterCompany(reg);
+          if (!user) return std::unexpected(user.error());
+          return http::Response::Json(201, SummaryJson(*user));
+        });
       },
       kJson);
 
@@ -163,26 +168,28 @@ void RegisterIdentityRoutes(http::Router& router, ApiContext& ctx) {
   AddRoute(
       router, ctx, http::Method::kPost, "/api/v1/staff", "staff.create",
       [&ctx](http::Request& r, const Principal* p) -> http::HandlerResult {
-        auto body = http::ParseJsonObject(r);
-        if (!body) return std::unexpected(body.error());
-        Fields f(*body);
-        identity::StaffRegistration reg;
-        reg.account = f.String("account");
-        reg.name = f.String("name");
-        reg.password = f.String("password");
-        reg.department = f.String("department");
-        const std::string region = f.String("region");
-        reg.region = region.empty() ? p->region : region;
-        reg.roles = f.StringArray("roles");
-        if (auto e = f.Finish(); !e) return std::unexpected(e.error());
-        auto user = ctx.identity->CreateStaff(p, reg);
-        if (!user) return std::unexpected(user.error());
-        json j = SummaryJson(*user);
-        j["account"] = reg.account;
-        j["department"] = reg.department;
-        j["region"] = reg.region;
-        j["roles"] = reg.roles;
-        return http::Response::Json(201, j);
+        return WithIdempotency(ctx.db, ctx.clock, r, p->user_id, [&]() -> http::HandlerResult {
+          auto body = http::ParseJsonObject(r);
+          if (!body) return std::unexpected(body.error());
+          Fields f(*body);
+          identity::StaffRegistration reg;
+          reg.account = f.String("account");
+          reg.name = f.String("name");
+          reg.password = f.String("password");
+          reg.department = f.String("department");
+          const std::string region = f.String("region");
+          reg.region = region.empty() ? p->region : region;
+          reg.roles = f.StringArray("roles");
+          if (auto e = f.Finish(); !e) return std::unexpected(e.error());
+          auto user = ctx.identity->CreateStaff(p, reg);
+          if (!user) return std::unexpected(user.error());
+          json j = SummaryJson(*user);
+          j["account"] = reg.account;
+          j["department"] = reg.department;
+          j["region"] = reg.region;
+          j["roles"] = reg.roles;
+          return http::Response::Json(201, j);
+        });
       },
       kJson);
 
@@ -198,14 +205,16 @@ void RegisterIdentityRoutes(http::Router& router, ApiContext& ctx) {
   AddRoute(
       router, ctx, http::Method::kPost, "/api/v1/agents", "agent.grant",
       [&ctx](http::Request& r, const Principal* p) -> http::HandlerResult {
-        auto body = http::ParseJsonObject(r);
-        if (!body) return std::unexpected(body.error());
-        Fields f(*body);
-        const std::string agent = f.String("agent_account");
-        if (auto e = f.Finish(); !e) return std::unexpected(e.error());
-        auto grant = ctx.identity->GrantAgent(*p, agent);
-        if (!grant) return std::unexpected(grant.error());
-        return http::Response::Json(201, GrantJson(*grant));
+        return WithIdempotency(ctx.db, ctx.clock, r, p->user_id, [&]() -> http::HandlerResult {
+          auto body = http::ParseJsonObject(r);
+          if (!body) return std::unexpected(body.error());
+          Fields f(*body);
+          const std::string agent = f.String("agent_account");
+          if (auto e = f.Finish(); !e) return std::unexpected(e.error());
+          auto grant = ctx.identity->GrantAgent(*p, agent);
+          if (!grant) return std::unexpected(grant.error());
+          return http::Response::Json(201, GrantJson(*grant));
+        });
       },
       kJson);
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "wangban/api/idempotency.hpp"
 #include "wangban/api/routes.hpp"
 #include "wangban/app/demo.hpp"
 #include "wangban/common/ids.hpp"
@@ -94,14 +95,15 @@ int StartupFailed(std::string_view stage, std::string_view error) {
 
 // Keeps the periodic housekeeping jobs scheduled (dedupe keys make this idempotent across
 // restarts and nodes).
-void ScheduleHousekeeping(storage::Database& db, const Clock& clock, std::chrono::minutes delay) {
+void ScheduleHousekeeping(storage::Database& db, const Clock& clock, const std::string& kind,
+                          std::chrono::minutes delay) {
   auto r = jobs::Schedule(db, clock,
-                          {.kind = "identity.purge_sessions",
+                          {.kind = kind,
                            .payload = "{}",
                            .run_at = clock.Now() + std::chrono::duration_cast<std::chrono::microseconds>(delay),
                            .max_attempts = 3,
-                           .dedupe_key = "periodic:identity.purge_sessions"});
-  if (!r) log::Warn("schedule_failed", {{"kind", "identity.purge_sessions"}, {"error", r.error().message}});
+                           .dedupe_key = "periodic:" + kind});
+  if (!r) log::Warn("schedule_failed", {{"kind", kind}, {"error", r.error().message}});
 }
 
 }  // namespace
@@ -154,13 +156,20 @@ int Serve(const ServeConfig& config) {
     auto purged = identity.PurgeExpiredSessions();
     if (!purged) return std::unexpected(purged.error());
     log::Info("sessions_purged", {{"count", *purged}});
-    ScheduleHousekeeping(**db, clock, std::chrono::minutes(60));
+    ScheduleHousekeeping(**db, clock, "identity.purge_sessions", std::chrono::minutes(60));
+    return {};
+  });
+  job_registry.Register("api.purge_idempotency_keys", [&](const jobs::JobContext&) -> Result<void> {
+    auto purged = api::PurgeIdempotencyKeys(**db, clock);
+    if (!purged) return std::unexpected(purged.error());
+    ScheduleHousekeeping(**db, clock, "api.purge_idempotency_keys", std::chrono::minutes(60));
     return {};
   });
   std::unique_ptr<jobs::Worker> worker;
   if (config.jobs) {
     worker = std::make_unique<jobs::Worker>(**db, clock, job_registry);
-    ScheduleHousekeeping(**db, clock, std::chrono::minutes(1));
+    ScheduleHousekeeping(**db, clock, "identity.purge_sessions", std::chrono::minutes(1));
+    ScheduleHousekeeping(**db, clock, "api.purge_idempotency_keys", std::chrono::minutes(1));
     metrics.AddCollector([w = worker.get()](std::string& out) {
       const auto& s = w->stats();
       out += "# HELP wangban_jobs_total Background jobs by outcome (this process).\n# TYPE wangban_jobs_total counter\n";
