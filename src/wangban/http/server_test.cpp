@@ -242,6 +242,24 @@ TEST_F(ServerTest, FullQueueIs503WithRetryAfter) {
   EXPECT_EQ(second.get().status, 200);
 }
 
+TEST_F(ServerTest, ConnectionLimitHoldsExtraClientsUntilASlotFrees) {
+  Start({.max_connections = 2});
+  auto a = std::make_unique<RawConnection>(server_->port());
+  auto b = std::make_unique<RawConnection>(server_->port());
+  ASSERT_TRUE(a->ok() && b->ok());
+  // Both slots are taken by idle connections; make sure the server has accepted them.
+  ASSERT_TRUE(a->Write("GET /api/ping HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(a->ReadResponse(5s).has_value());
+  ASSERT_TRUE(b->Write("GET /api/ping HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(b->ReadResponse(5s).has_value());
+  // A third client waits in the listen backlog: no answer while both slots are held.
+  auto waiting = std::async(std::launch::async, [&] { return client().Get("/api/ping"); });
+  EXPECT_EQ(waiting.wait_for(700ms), std::future_status::timeout);
+  a.reset();  // frees a slot
+  auto r = waiting.get();
+  EXPECT_EQ(r.status, 200);
+}
+
 TEST_F(ServerTest, ShutdownLetsInFlightRequestsFinish) {
   Start();
   auto inflight = std::async(std::launch::async, [&] { return client().Get("/api/slow"); });

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "wangban/common/ids.hpp"
+#include "wangban/common/log.hpp"
 #include "wangban/identity/id_number.hpp"
 #include "wangban/identity/internal/crypto.hpp"
 #include "wangban/identity/internal/region_code.hpp"
@@ -464,7 +465,15 @@ Result<LoginResult> IdentityService::Login(std::string_view account_in, std::str
     }
     return {};
   });
-  if (!found) return Propagate<LoginResult>(found.error());
+  if (!found) {
+    if (found.error().code == ErrorCode::kRateLimited) {
+      // The account is never logged (it may be an ID number); its keyed hash identifies it.
+      log::Warn("login_throttled", {{"account_hash", account_key.substr(5, 16)},
+                                    {"remote", client_address},
+                                    {"retry_after", found.error().retry_after_seconds.value_or(0)}});
+    }
+    return Propagate<LoginResult>(found.error());
+  }
 
   // The slow part runs outside any transaction.
   const bool ok = user ? VerifyPassword(user->Text(3), password) : (VerifyPassword(dummy_hash_, password), false);
@@ -476,6 +485,10 @@ Result<LoginResult> IdentityService::Login(std::string_view account_in, std::str
       return RecordFailure(tx, address_key, config_.address_free_failures, now);
     });
     if (!recorded) return Propagate<LoginResult>(recorded.error());
+    log::Warn("login_failed", {{"account_hash", account_key.substr(5, 16)},
+                               {"user", user ? user->Text(0) : std::string()},
+                               {"reason", !user ? "unknown_account" : (ok ? "disabled" : "wrong_password")},
+                               {"remote", client_address}});
     return Propagate<LoginResult>(Error{.code = ErrorCode::kUnauthenticated,
                                         .message = "the account or the password is wrong",
                                         .reason = "bad_credentials"});
