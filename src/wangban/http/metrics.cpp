@@ -86,7 +86,7 @@ std::string Metrics::Render() const {
       "# HELP wangban_http_requests_total HTTP requests by method, route template and status.\n"
       "# TYPE wangban_http_requests_total counter\n";
   std::string histos =
-      "# HELP wangban_http_request_duration_seconds Time from request received to response written.\n"
+      "# HELP wangban_http_request_duration_seconds Time from request received to response handed to the connection.\n"
       "# TYPE wangban_http_request_duration_seconds histogram\n";
   std::vector<std::function<void(std::string&)>> collectors;
   {

@@ -466,19 +466,23 @@ class Server::Impl final : public internal::BodyLimitResolver {
       builder.append_header("Referrer-Policy", "no-referrer");
       if (response.close_connection || draining_.load()) builder.connection_close();
       if (request->method != Method::kHead) builder.set_body(std::move(response.body));
-      builder.done([this, request, start, series, status, bytes_out](const restinio::asio_ns::error_code&) {
-        Completed(*request, start, series, status, bytes_out);
+      // Metrics count the response when it is handed to the connection, so that a client that
+      // has read it and then asks /metrics always sees it counted.
+      series->Observe(status, std::chrono::steady_clock::now() - start);
+      builder.done([this, request, start, status, bytes_out](const restinio::asio_ns::error_code&) {
+        Completed(*request, start, status, bytes_out);
       });
     } catch (const std::exception& e) {
       log::Error("response_failed", {{"request_id", request->request_id}, {"error", e.what()}});
-      Completed(*request, start, series, status, 0);
+      series->Observe(status, std::chrono::steady_clock::now() - start);
+      Completed(*request, start, status, 0);
     }
   }
 
-  void Completed(const Request& request, std::chrono::steady_clock::time_point start, Metrics::RouteSeries* series,
-                 int status, std::size_t bytes_out) {
+  // After the response was written (or failed to be): access log and the in-flight count.
+  void Completed(const Request& request, std::chrono::steady_clock::time_point start, int status,
+                 std::size_t bytes_out) {
     const auto elapsed = std::chrono::steady_clock::now() - start;
-    series->Observe(status, elapsed);
     if (options_.access_log) {
       log::Info("request",
                 {{"method", MethodName(request.method)},

@@ -81,8 +81,9 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+// Starts with a letter, so that it can never be mistaken for a phone or an ID number at login.
 bool ValidStaffAccount(std::string_view s) {
-  if (s.size() < 3 || s.size() > 64) return false;
+  if (s.size() < 3 || s.size() > 64 || s.front() < 'a' || s.front() > 'z') return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
   });
@@ -304,7 +305,10 @@ Result<UserSummary> IdentityService::CreateStaff(const Principal* creator, const
   if (account.empty()) {
     errors.Add("account", "required", "required");
   } else if (!ValidStaffAccount(account)) {
-    errors.Add("account", "format", "3-64 characters: a-z, 0-9, '.', '_' or '-'");
+    errors.Add("account", "format", "3-64 characters: a-z, 0-9, '.', '_' or '-', starting with a letter");
+  } else if (ValidateUscc(NormalizeUscc(account))) {
+    // Login tries credit codes before staff accounts; such a name could never log in.
+    errors.Add("account", "format", "must not look like a unified social credit code");
   }
   const std::string name = Trim(r.name);
   CheckName(errors, name, "name", 50);
@@ -463,6 +467,8 @@ Result<LoginResult> IdentityService::Login(std::string_view account_in, std::str
         break;
       }
     }
+    // The account's own lock, whichever of its identifiers (or spellings) was typed.
+    if (user) return CheckThrottle(tx, "user:" + user->Text(0), now);
     return {};
   });
   if (!found) {
@@ -481,6 +487,9 @@ Result<LoginResult> IdentityService::Login(std::string_view account_in, std::str
   if (!ok || !active) {
     auto recorded = db_.Transact(storage::kReadWrite, [&](Tx& tx) -> Result<void> {
       if (auto r = RecordFailure(tx, account_key, config_.throttle_free_failures, now); !r) return r;
+      if (user) {
+        if (auto r = RecordFailure(tx, "user:" + user->Text(0), config_.throttle_free_failures, now); !r) return r;
+      }
       if (client_address.empty()) return {};
       return RecordFailure(tx, address_key, config_.address_free_failures, now);
     });
@@ -503,7 +512,11 @@ Result<LoginResult> IdentityService::Login(std::string_view account_in, std::str
     if (auto h = HashPassword(password, config_.password_hash)) rehash = std::move(*h);
   }
   auto opened = db_.Transact(storage::kReadWrite, [&](Tx& tx) -> Result<void> {
-    if (auto e = Ok(tx.Exec("DELETE FROM login_throttle WHERE key = :k", {{"k", account_key}})); !e) return e;
+    if (auto e = Ok(tx.Exec("DELETE FROM login_throttle WHERE key = :k1 OR key = :k2",
+                            {{"k1", account_key}, {"k2", "user:" + principal.user_id}}));
+        !e) {
+      return e;
+    }
     if (rehash) {
       if (auto e = Ok(tx.Exec("UPDATE users SET password_hash = :h WHERE id = :id",
                               {{"h", *rehash}, {"id", principal.user_id}}));

@@ -185,6 +185,32 @@ TEST_P(IdentityServiceTest, ThrottlesWithExponentialLocksUpToFifteenMinutes) {
   EXPECT_TRUE(service_->Login("13800000001", kPassword, "10.0.0.1", "").has_value());
 }
 
+TEST_P(IdentityServiceTest, TheLockHoldsWhicheverIdentifierIsTyped) {
+  Person("46010019900101123", "13800000001");
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(service_->Login("13800000001", "wrong-password", "10.0.0.1", "").error().reason, "bad_credentials");
+  }
+  for (const std::string& other : {IdNumber("46010019900101123"), std::string("+86 138 0000 0001"), std::string("138-0000-0001")}) {
+    auto r = service_->Login(other, kPassword, "10.0.0.2", "");
+    ASSERT_FALSE(r.has_value()) << other;
+    EXPECT_EQ(r.error().code, ErrorCode::kRateLimited) << other;
+  }
+}
+
+TEST_P(IdentityServiceTest, StaffAccountsCannotLookLikeApplicantIdentifiers) {
+  for (const std::string& account : std::vector<std::string>{"13800000001", "460100199001011234", "91460100ma5t000011", "1abc"}) {
+    auto r = service_->CreateStaff(nullptr, {account, "某", kPassword, "D", "460100", {"window"}});
+    ASSERT_FALSE(r.has_value()) << account;
+    EXPECT_EQ(r.error().field_errors.at(0).field, "account") << account;
+  }
+  const std::string uscc = Uscc("91460100MA5T00001");
+  std::string lower = uscc;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower.front() >= 'a' && lower.front() <= 'z') {
+    EXPECT_FALSE(service_->CreateStaff(nullptr, {lower, "某", kPassword, "D", "460100", {"window"}}).has_value());
+  }
+}
+
 TEST_P(IdentityServiceTest, ThrottlesOneAddressAcrossAccounts) {
   for (int i = 0; i < 20; ++i) {
     const std::string account = "1390000" + std::to_string(1000 + i);
