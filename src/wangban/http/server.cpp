@@ -116,9 +116,47 @@ inline http_parser_settings create_parser_settings<wangban::http::internal::Meth
 namespace wangban::http {
 namespace {
 
+// Limits open connections. RESTinio 0.6's own connection-count limiter lives inside its acceptor
+// and is decremented by each connection's destructor; connections still open at shutdown are
+// destroyed with the io_context, after the acceptor, which is a use-after-free (ASan). This gate
+// is shared-owned by RESTinio's settings, which every connection holds, so it outlives them: the
+// connection-state listener counts open connections and the IP blocker refuses (closes) a new
+// one while the count is at the limit.
+class ConnectionGate {
+ public:
+  explicit ConnectionGate(std::size_t max) : max_(static_cast<std::int64_t>(max)) {}
+
+  restinio::ip_blocker::inspection_result_t inspect(const restinio::ip_blocker::incoming_info_t&) noexcept {
+    if (open_.load(std::memory_order_relaxed) >= max_) {
+      refused_.fetch_add(1, std::memory_order_relaxed);
+      return restinio::ip_blocker::deny();
+    }
+    return restinio::ip_blocker::allow();
+  }
+
+  void state_changed(const restinio::connection_state::notice_t& notice) noexcept {
+    struct Visitor {
+      ConnectionGate& gate;
+      void operator()(const restinio::connection_state::accepted_t&) const noexcept { gate.open_.fetch_add(1); }
+      void operator()(const restinio::connection_state::closed_t&) const noexcept { gate.open_.fetch_sub(1); }
+      void operator()(const restinio::connection_state::upgraded_to_websocket_t&) const noexcept {}
+    };
+    restinio::visit(Visitor{*this}, notice.cause());
+  }
+
+  std::int64_t open() const { return open_.load(); }
+  std::int64_t refused() const { return refused_.load(); }
+
+ private:
+  const std::int64_t max_;
+  std::atomic<std::int64_t> open_{0};
+  std::atomic<std::int64_t> refused_{0};
+};
+
 struct Traits : restinio::default_traits_t {
   using http_methods_mapper_t = internal::MethodsMapper;
-  static constexpr bool use_connection_count_limiter = true;
+  using ip_blocker_t = ConnectionGate;
+  using connection_state_listener_t = ConnectionGate;
 };
 
 using RestinioServer = restinio::http_server_t<Traits>;
@@ -192,6 +230,15 @@ class Server::Impl final : public internal::BodyLimitResolver {
         signals_(io_, SIGINT, SIGTERM) {
     if (options_.web_root) static_files_.emplace(*options_.web_root);
     unmatched_series_ = metrics_.ForRoute("ANY", "unmatched");
+    gate_ = std::make_shared<ConnectionGate>(options_.max_connections);
+    metrics_.AddCollector([gate = gate_](std::string& out) {
+      out += "# HELP wangban_http_open_connections Open client connections.\n"
+             "# TYPE wangban_http_open_connections gauge\n"
+             "wangban_http_open_connections " + std::to_string(gate->open()) + "\n"
+             "# HELP wangban_http_refused_connections_total Connections closed at once because the limit was reached.\n"
+             "# TYPE wangban_http_refused_connections_total counter\n"
+             "wangban_http_refused_connections_total " + std::to_string(gate->refused()) + "\n";
+    });
   }
 
   ~Impl() override {
@@ -222,7 +269,8 @@ class Server::Impl final : public internal::BodyLimitResolver {
             .read_next_http_message_timelimit(options_.read_timeout)
             .write_http_response_timelimit(options_.write_timeout)
             .handle_request_timeout(options_.handle_timeout)
-            .max_parallel_connections(options_.max_connections)
+            .ip_blocker(gate_)
+            .connection_state_listener(gate_)
             .concurrent_accepts_count(static_cast<std::size_t>(std::max(1, options_.io_threads)))
             .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
                                           .max_url_size(8 * 1024)
@@ -520,6 +568,7 @@ class Server::Impl final : public internal::BodyLimitResolver {
   ServerOptions options_;
   Router& router_;
   Metrics& metrics_;
+  std::shared_ptr<ConnectionGate> gate_;
   restinio::asio_ns::io_context io_;
   std::unique_ptr<RestinioServer> server_;
   std::vector<std::thread> io_threads_;
