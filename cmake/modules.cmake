@@ -7,6 +7,8 @@ function(wangban_module name)
   set(dir ${CMAKE_CURRENT_SOURCE_DIR}/${name})
   file(GLOB sources CONFIGURE_DEPENDS ${dir}/*.cpp ${dir}/internal/*.cpp)
   list(REMOVE_ITEM sources ${dir}/main.cpp)
+  # libFuzzer entry points (x_fuzz.cpp) build only with clang in a fuzz build.
+  list(FILTER sources EXCLUDE REGEX "_fuzz\\.cpp$")
   file(GLOB tests CONFIGURE_DEPENDS ${dir}/*_test.cpp ${dir}/internal/*_test.cpp)
   if(tests)
     list(REMOVE_ITEM sources ${tests})

@@ -14,6 +14,7 @@ extern const std::string_view kOpenApiDocument;
 std::string_view OpenApiDocument() { return kOpenApiDocument; }
 
 void RegisterIdentityRoutes(http::Router& router, ApiContext& ctx);
+void RegisterWorkflowRoutes(http::Router& router, ApiContext& ctx);
 
 namespace {
 
@@ -92,6 +93,7 @@ void RegisterTestClock(http::Router& router, ApiContext& ctx) {
 void RegisterRoutes(http::Router& router, ApiContext& context) {
   RegisterOperations(router, context);
   RegisterIdentityRoutes(router, context);
+  RegisterWorkflowRoutes(router, context);
   if (context.test_clock) RegisterTestClock(router, context);
 }
 

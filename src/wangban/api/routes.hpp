@@ -10,8 +10,14 @@
 #include "wangban/storage/blob_store.hpp"
 #include "wangban/storage/database.hpp"
 
+namespace wangban {
+class WorkingCalendar;
+}
 namespace wangban::identity {
 class IdentityService;
+}
+namespace wangban::workflow {
+class Engine;
 }
 
 namespace wangban::api {
@@ -23,6 +29,8 @@ struct ApiContext {
   http::Metrics& metrics;
   const Clock& clock;
   identity::IdentityService* identity = nullptr;
+  WorkingCalendar* calendar = nullptr;
+  workflow::Engine* workflow = nullptr;
   // Adds "Secure" to the session cookie (set when served over TLS, directly or via a proxy).
   bool secure_cookies = false;
   // Non-null only with `serve --test-clock`: tests move time through /api/v1/test/clock.

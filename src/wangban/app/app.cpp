@@ -5,6 +5,10 @@
 #include <cstdio>
 
 #include "wangban/app/serve.hpp"
+#include "wangban/common/calendar.hpp"
+#include "wangban/workflow/bpmn_cli.hpp"
+
+#include <iostream>
 #include "wangban/common/version.hpp"
 
 namespace wangban::app {
@@ -65,6 +69,21 @@ int Main(int argc, char** argv) {
 
   auto* version_cmd = cli.add_subcommand("version", "print the version");
 
+  auto* calendar_cmd = cli.add_subcommand("calendar", "the working-day calendar (official Chinese holidays)");
+  calendar_cmd->require_subcommand(1);
+  std::string calendar_date;
+  int calendar_days = 0;
+  auto* add_days_cmd = calendar_cmd->add_subcommand(
+      "add-working-days", "print the date N working days after DATE (the day itself does not count)");
+  add_days_cmd->add_option("DATE", calendar_date, "YYYY-MM-DD")->required();
+  add_days_cmd->add_option("N", calendar_days, "working days, 0 or more")->required();
+
+  auto* bpmn_cmd = cli.add_subcommand("bpmn", "BPMN process files");
+  bpmn_cmd->require_subcommand(1);
+  std::string bpmn_file;
+  auto* validate_cmd = bpmn_cmd->add_subcommand("validate", "exit 0 with a summary, or 1 with one line per problem");
+  validate_cmd->add_option("FILE", bpmn_file, "the .bpmn file")->required();
+
   ServeConfig admin_config;
   std::string admin_key_file;
   auto add_db_options = [&](CLI::App* cmd) {
@@ -121,6 +140,26 @@ int Main(int argc, char** argv) {
     }
     return CreateStaff(admin_config, staff);
   }
+  if (*add_days_cmd) {
+    auto start = ParseIsoDate(calendar_date);
+    if (!start) {
+      std::fprintf(stderr, "wangban calendar: DATE must be YYYY-MM-DD, got %s\n", calendar_date.c_str());
+      return 2;
+    }
+    WorkingCalendar calendar;
+    if (auto r = LoadOfficialYears(calendar); !r) {
+      std::fprintf(stderr, "wangban calendar: %s\n", r.error().message.c_str());
+      return 1;
+    }
+    auto date = calendar.AddWorkingDays(*start, calendar_days);
+    if (!date) {
+      std::fprintf(stderr, "wangban calendar: %s\n", date.error().message.c_str());
+      return 1;
+    }
+    std::printf("%s\n", FormatIsoDate(*date).c_str());
+    return 0;
+  }
+  if (*validate_cmd) return workflow::RunBpmnValidate(bpmn_file, std::cout, std::cerr);
   if (*version_cmd) {
     std::printf("wangban %s (%s)\n", std::string(Version()).c_str(), std::string(GitCommit()).c_str());
     return 0;

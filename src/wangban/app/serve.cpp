@@ -11,7 +11,9 @@
 #include "wangban/app/demo.hpp"
 #include "wangban/common/ids.hpp"
 #include "wangban/common/log.hpp"
+#include "wangban/common/calendar.hpp"
 #include "wangban/identity/service.hpp"
+#include "wangban/workflow/engine.hpp"
 #include "wangban/jobs/jobs.hpp"
 #include "wangban/jobs/worker.hpp"
 #include "wangban/common/version.hpp"
@@ -150,8 +152,27 @@ int Serve(const ServeConfig& config) {
     if (auto r = LoadDemoData(identity); !r) return StartupFailed("demo", r.error().message);
   }
 
+  // The working-day calendar: official years shipped in the binary, then the years
+  // administrators loaded (PUT /api/v1/calendar/{year}), which win.
+  WorkingCalendar calendar;
+  if (auto r = LoadOfficialYears(calendar); !r) return StartupFailed("calendar", r.error().message);
+  auto stored_years = (*db)->TransactValue<storage::Rows>(storage::kReadOnly, [](storage::Tx& tx) {
+    return tx.Query("SELECT year, document FROM calendar_years ORDER BY year");
+  });
+  if (!stored_years) return StartupFailed("calendar", stored_years.error().message);
+  for (const auto& row : *stored_years) {
+    if (auto r = calendar.LoadYear(row.Text(1)); !r) {
+      log::Warn("calendar_year_skipped", {{"year", row.Int(0)}, {"error", r.error().message}});
+    }
+  }
+  // Service-task handlers arrive with their modules (rules, payment, licenses, delivery,
+  // notify); a process naming one that is not registered is refused at deployment.
+  workflow::HandlerRegistry handlers;
+  workflow::Engine engine(**db, clock, calendar, handlers);
+
   http::Metrics metrics;
   jobs::JobRegistry job_registry;
+  engine.RegisterJobs(job_registry);
   job_registry.Register("identity.purge_sessions", [&](const jobs::JobContext&) -> Result<void> {
     auto purged = identity.PurgeExpiredSessions();
     if (!purged) return std::unexpected(purged.error());
@@ -185,6 +206,8 @@ int Serve(const ServeConfig& config) {
                           .metrics = metrics,
                           .clock = clock,
                           .identity = &identity,
+                          .calendar = &calendar,
+                          .workflow = &engine,
                           .secure_cookies = config.secure_cookies,
                           .test_clock = test_clock.get()};
   api::RegisterRoutes(router, context);

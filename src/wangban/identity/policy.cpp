@@ -23,6 +23,12 @@ const std::vector<Rule>& PolicyRules() {
       {.action = "agent.grant", .applicants = true, .agents_may_act = false},
       {.action = "agent.list", .applicants = true, .agents_may_act = false},
       {.action = "agent.revoke", .applicants = true, .agents_may_act = false},
+      // Calendar and processes.
+      {.action = "calendar.read", .anonymous = true},
+      {.action = "calendar.load", .roles = {Role::kAdmin}},
+      {.action = "process.read",
+       .roles = {Role::kWindow, Role::kApprover, Role::kCatalogAdmin, Role::kSupervisor, Role::kAdmin}},
+      {.action = "process.deploy", .roles = {Role::kAdmin}},
       // Staff administration.
       {.action = "staff.create", .roles = {Role::kAdmin}},
       {.action = "staff.list", .roles = {Role::kAdmin}},
