@@ -144,6 +144,27 @@ TEST_P(EngineTest, SupplementWaitsForTheMessage) {
   EXPECT_EQ(refused->result, "refused");
 }
 
+TEST_P(EngineTest, TheSupplementLoopAsksAtMostTwice) {
+  auto started = engine_->Start("supplement_loop", "case-loop", CaseVars());
+  ASSERT_TRUE(started.has_value()) << started.error().message;
+  std::string task = started->opened_tasks.at(0);
+  for (int round = 1; round <= 2; ++round) {
+    auto asked = engine_->Complete(task, kWindow, "request_supplement", "缺材料", {});
+    ASSERT_TRUE(asked.has_value()) << round << ": " << asked.error().message;
+    EXPECT_TRUE(asked->opened_tasks.empty());
+    EXPECT_EQ(notifications_.load(), round);  // one complete notice per round (一次性告知)
+    auto back = engine_->Correlate(started->instance_id, "supplement.received", {});
+    ASSERT_TRUE(back.has_value()) << back.error().message;
+    task = back->opened_tasks.at(0);
+  }
+  // A third request is not allowed: the case is refused instead.
+  auto third = engine_->Complete(task, kWindow, "request_supplement", "仍缺材料", {});
+  ASSERT_TRUE(third.has_value()) << third.error().message;
+  EXPECT_TRUE(third->completed);
+  EXPECT_EQ(third->result, "refused");
+  EXPECT_EQ(engine_->GetInstance(started->instance_id)->state, "completed");
+}
+
 TEST_P(EngineTest, AutoApprovalDecidesWithoutAPerson) {
   auto adult = engine_->Start("auto_approval", "case-3", CaseVars(30));
   ASSERT_TRUE(adult.has_value()) << adult.error().message;

@@ -121,7 +121,7 @@ class Runner {
     return {};
   }
 
-  Context VariablesContext() const { return Context::FromObject(Value(state_.variables)); }
+  Context VariablesContext() const { return Context::FromObject(Value(ExpressionVariables(def_, state_))); }
 
   Result<void> Step(std::int64_t id) {
     const auto found = IndexOf(id);
@@ -133,6 +133,7 @@ class Runner {
       return Fail(ProcessError("token on unknown node " + state_.tokens[index].node, "unknown_node"));
     }
     const Node& node = def_.node(ni);
+    ++state_.visits[node.id];
     switch (node.kind) {
       case NodeKind::kStartEvent:
       case NodeKind::kBoundaryTimer:
@@ -281,6 +282,17 @@ std::optional<std::size_t> WaitingAt(const InstanceState& state, std::int64_t to
 
 }  // namespace
 
+Value::Object ExpressionVariables(const ProcessDefinition& definition, const InstanceState& state) {
+  Value::Object visits;
+  for (const Node& node : definition.nodes) {
+    auto it = state.visits.find(node.id);
+    visits[node.id] = Value(it == state.visits.end() ? 0 : it->second);
+  }
+  Value::Object out = state.variables;
+  out["visits"] = Value(std::move(visits));
+  return out;
+}
+
 Result<void> StartInstance(const ProcessDefinition& definition, InstanceState& state, Effects& effects,
                            const RunContext& run, Value::Object variables) {
   if (definition.start == kNoNode) return Fail(ProcessError("the process has no start event", "no_start_event"));
@@ -315,7 +327,7 @@ Result<void> CompleteTask(const ProcessDefinition& definition, InstanceState& st
     Value::Object counts;
     for (const auto& o : task.outcomes) counts[o] = Value(0);
     for (const auto& [name, n] : progress.outcomes) counts[name] = Value(n);
-    Context context = Context::FromObject(Value(state.variables));
+    Context context = Context::FromObject(Value(ExpressionVariables(definition, state)));
     context.Set("nrOfInstances", Value(progress.instances))
         .Set("nrOfCompletedInstances", Value(progress.completed))
         .Set("nrOfActiveInstances", Value(progress.instances - progress.completed))
@@ -401,6 +413,7 @@ std::string InstanceState::TokensJson() const {
     mi[std::to_string(token)] = {{"n", p.instances}, {"done", p.completed}, {"outcomes", p.outcomes}};
   }
   j["next"] = next_token;
+  j["visits"] = visits;
   if (result) j["result"] = *result;
   return j.dump();
 }
@@ -423,6 +436,9 @@ Result<InstanceState> InstanceState::FromJson(std::string_view tokens_json, std:
       s.multi_instance[std::stoll(token)] = std::move(progress);
     }
     s.next_token = j.at("next").get<std::int64_t>();
+    if (j.contains("visits")) {
+      for (const auto& [node, n] : j["visits"].items()) s.visits[node] = n.get<int>();
+    }
     if (j.contains("result")) s.result = j["result"].get<std::string>();
     const Value vars = ValueFromJson(nlohmann::json::parse(variables_json));
     if (vars.is_object()) s.variables = vars.as_object();

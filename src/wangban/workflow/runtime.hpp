@@ -43,6 +43,9 @@ struct InstanceState {
   std::map<std::string, int, std::less<>> join_arrivals;  // parallel join id -> tokens arrived
   std::map<std::int64_t, MultiInstanceProgress> multi_instance;  // token id -> progress
   Value::Object variables;
+  // How many times a token arrived at each node; expressions read it as `visits.<node id>`
+  // (0 for nodes never reached), e.g. to bound a supplement loop.
+  std::map<std::string, int, std::less<>> visits;
   std::int64_t next_token = 1;
   std::optional<std::string> result;  // the result of the first end event that has one
   bool completed = false;             // no token left
@@ -122,6 +125,9 @@ struct RunContext {
 // REQUIRES: `definition` passed validation.
 Result<void> StartInstance(const ProcessDefinition& definition, InstanceState& state, Effects& effects,
                            const RunContext& run, Value::Object variables);
+
+// The variables as expressions see them: the instance's variables plus `visits`.
+Value::Object ExpressionVariables(const ProcessDefinition& definition, const InstanceState& state);
 
 // Completes the user task that `token_id` waits at with `outcome`. Sets variables `outcome`
 // and `tasks.<node id>` ({outcome, data} or, for multi-instance, {outcomes, nrOfInstances,
