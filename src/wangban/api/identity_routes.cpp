@@ -4,6 +4,7 @@
 #include "wangban/api/fields.hpp"
 #include "wangban/api/guard.hpp"
 #include "wangban/api/idempotency.hpp"
+#include "wangban/api/paging.hpp"
 #include "wangban/api/routes.hpp"
 #include "wangban/http/json.hpp"
 #include "wangban/identity/service.hpp"
@@ -194,12 +195,16 @@ void RegisterIdentityRoutes(http::Router& router, ApiContext& ctx) {
       kJson);
 
   AddRoute(router, ctx, http::Method::kGet, "/api/v1/staff", "staff.list",
-           [&ctx](http::Request&, const Principal* p) -> http::HandlerResult {
-             auto staff = ctx.identity->ListStaff(*p);
+           [&ctx](http::Request& r, const Principal* p) -> http::HandlerResult {
+             auto page = ReadPage(r);
+             if (!page) return std::unexpected(page.error());
+             bool more = false;
+             auto staff = ctx.identity->ListStaff(*p, page->limit, page->after, &more);
              if (!staff) return std::unexpected(staff.error());
              json items = json::array();
              for (const auto& s : *staff) items.push_back(ProfileJson(s));
-             return http::Response::Json(200, {{"items", items}, {"next_cursor", nullptr}});
+             json next = more && !staff->empty() ? json(EncodeCursor(staff->back().staff_account)) : json(nullptr);
+             return http::Response::Json(200, {{"items", items}, {"next_cursor", next}});
            });
 
   AddRoute(
@@ -219,12 +224,18 @@ void RegisterIdentityRoutes(http::Router& router, ApiContext& ctx) {
       kJson);
 
   AddRoute(router, ctx, http::Method::kGet, "/api/v1/agents", "agent.list",
-           [&ctx](http::Request&, const Principal* p) -> http::HandlerResult {
-             auto grants = ctx.identity->ListAgentGrants(*p);
+           [&ctx](http::Request& r, const Principal* p) -> http::HandlerResult {
+             auto page = ReadPage(r);
+             if (!page) return std::unexpected(page.error());
+             bool more = false;
+             auto grants = ctx.identity->ListAgentGrants(*p, page->limit, page->after, &more);
              if (!grants) return std::unexpected(grants.error());
              json items = json::array();
              for (const auto& g : *grants) items.push_back(GrantJson(g));
-             return http::Response::Json(200, {{"items", items}, {"next_cursor", nullptr}});
+             json next = more && !grants->empty()
+                             ? json(EncodeCursor(identity::IdentityService::AgentGrantCursor(grants->back())))
+                             : json(nullptr);
+             return http::Response::Json(200, {{"items", items}, {"next_cursor", next}});
            });
 
   AddRoute(router, ctx, http::Method::kDelete, "/api/v1/agents/{id}", "agent.revoke",

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "wangban/common/ids.hpp"
 #include "wangban/common/log.hpp"
@@ -368,11 +369,17 @@ Result<UserSummary> IdentityService::CreateStaff(const Principal* creator, const
   return UserSummary{id, UserKind::kStaff, name};
 }
 
-Result<std::vector<Profile>> IdentityService::ListStaff(const Principal& admin) {
-  auto rows = db_.TransactValue<storage::Rows>(storage::kReadOnly, [](Tx& tx) {
+Result<std::vector<Profile>> IdentityService::ListStaff(const Principal& admin, int limit,
+                                                        const std::optional<std::string>& after, bool* more) {
+  // The admin's region as a code prefix: 460000 covers 46xxxx, 460100 covers 4601xx.
+  std::string prefix = admin.region;
+  while (prefix.size() > 2 && prefix.ends_with("00")) prefix.resize(prefix.size() - 2);
+  auto rows = db_.TransactValue<storage::Rows>(storage::kReadOnly, [&](Tx& tx) {
     return tx.Query(
         "SELECT u.id, u.name, st.account, st.department, st.region, st.roles FROM staff st"
-        " JOIN users u ON u.id = st.user_id ORDER BY st.account");
+        " JOIN users u ON u.id = st.user_id WHERE st.region LIKE :p AND st.account > :after"
+        " ORDER BY st.account LIMIT :n",
+        {{"p", prefix + "%"}, {"after", after.value_or("")}, {"n", limit + 1}});
   });
   if (!rows) return Propagate<std::vector<Profile>>(rows.error());
   std::vector<Profile> out;
@@ -388,6 +395,8 @@ Result<std::vector<Profile>> IdentityService::ListStaff(const Principal& admin) 
     p.principal.roles = ParseRoles(row.Text(5));
     out.push_back(std::move(p));
   }
+  if (more) *more = static_cast<int>(out.size()) > limit;
+  if (static_cast<int>(out.size()) > limit) out.resize(static_cast<std::size_t>(limit));
   return out;
 }
 
@@ -743,15 +752,42 @@ Result<AgentGrant> IdentityService::GrantAgent(const Principal& principal, std::
   return GrantFromRow(**row);
 }
 
-Result<std::vector<AgentGrant>> IdentityService::ListAgentGrants(const Principal& principal) {
+std::string IdentityService::AgentGrantCursor(const AgentGrant& grant) {
+  return std::to_string(ToMicros(grant.created_at)) + "|" + grant.id;
+}
+
+Result<std::vector<AgentGrant>> IdentityService::ListAgentGrants(const Principal& principal, int limit,
+                                                                 const std::optional<std::string>& after, bool* more) {
+  // Newest first; the cursor is the last grant's (created_at, id).
+  std::int64_t before_t = std::numeric_limits<std::int64_t>::max();
+  std::string before_id = "~";
+  if (after) {
+    const auto bar = after->find('|');
+    if (bar == std::string::npos) return Propagate<std::vector<AgentGrant>>(Error::Validation({{"cursor", "format", "bad cursor"}}));
+    try {
+      before_t = std::stoll(after->substr(0, bar));
+    } catch (...) {
+      return Propagate<std::vector<AgentGrant>>(Error::Validation({{"cursor", "format", "bad cursor"}}));
+    }
+    before_id = after->substr(bar + 1);
+  }
   auto rows = db_.TransactValue<storage::Rows>(storage::kReadOnly, [&](Tx& tx) {
     return tx.Query(std::string(kSelectGrants) +
-                        " WHERE g.principal_id = :u1 OR g.agent_id = :u2 ORDER BY g.created_at DESC, g.id DESC",
-                    {{"u1", principal.user_id}, {"u2", principal.user_id}});
+                        " WHERE (g.principal_id = :u1 OR g.agent_id = :u2)"
+                        " AND (g.created_at < :t1 OR (g.created_at = :t2 AND g.id < :id))"
+                        " ORDER BY g.created_at DESC, g.id DESC LIMIT :n",
+                    {{"u1", principal.user_id},
+                     {"u2", principal.user_id},
+                     {"t1", before_t},
+                     {"t2", before_t},
+                     {"id", before_id},
+                     {"n", limit + 1}});
   });
   if (!rows) return Propagate<std::vector<AgentGrant>>(rows.error());
   std::vector<AgentGrant> out;
   for (const Row& r : *rows) out.push_back(GrantFromRow(r));
+  if (more) *more = static_cast<int>(out.size()) > limit;
+  if (static_cast<int>(out.size()) > limit) out.resize(static_cast<std::size_t>(limit));
   return out;
 }
 

@@ -108,8 +108,10 @@ class IdentityService {
   // Errors: kValidationFailed (account, name, password, department, region, roles);
   // kForbidden when the region is outside the creator's; kConflict when the account is taken.
   Result<UserSummary> CreateStaff(const Principal* creator, const StaffRegistration& r);
-  // Staff in the admin's region, ordered by account.
-  Result<std::vector<Profile>> ListStaff(const Principal& admin);
+  // Staff in the admin's region, ordered by account: at most `limit`, after the account
+  // `after` (keyset paging). `more` says whether another page follows.
+  Result<std::vector<Profile>> ListStaff(const Principal& admin, int limit = 200,
+                                         const std::optional<std::string>& after = std::nullopt, bool* more = nullptr);
 
   // Checks the password of `account` (ID number, USCC, phone or staff account) and opens a
   // session. Errors: kValidationFailed for missing fields; kUnauthenticated (reason
@@ -141,8 +143,13 @@ class IdentityService {
   // Errors: kValidationFailed (field agent_account: not_found, self); kConflict (reason
   // "already_granted").
   Result<AgentGrant> GrantAgent(const Principal& principal, std::string_view agent_account);
-  // Grants where the user is the principal or the agent.
-  Result<std::vector<AgentGrant>> ListAgentGrants(const Principal& principal);
+  // Grants where the user is the principal or the agent, newest first: at most `limit`, after
+  // the cursor `after` (see AgentGrantCursor). `more` says whether another page follows.
+  Result<std::vector<AgentGrant>> ListAgentGrants(const Principal& principal, int limit = 200,
+                                                  const std::optional<std::string>& after = std::nullopt,
+                                                  bool* more = nullptr);
+  // The paging key of a grant ("<created_at micros>|<id>").
+  static std::string AgentGrantCursor(const AgentGrant& grant);
   // Revokes a grant; the principal or the agent may. kNotFound for others' grants.
   Result<void> RevokeAgentGrant(const Principal& principal, std::string_view grant_id);
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "tests/testing/fixtures.hpp"
@@ -343,6 +344,48 @@ TEST_P(IdentityServiceTest, StaffCreationIsScopedToTheAdminsRegion) {
   Principal w = Login("window1");
   EXPECT_EQ(w.department, "HK-XZSP");
   EXPECT_EQ(w.roles, std::vector<Role>{Role::kWindow});
+}
+
+TEST_P(IdentityServiceTest, ListsPageByKeyset) {
+  ASSERT_TRUE(service_->CreateStaff(nullptr, {"admin", "管理员", kPassword, "HN", "460000", {"admin"}}).has_value());
+  for (const char* a : {"w1", "w2", "w3", "w4"}) {
+    ASSERT_TRUE(service_->CreateStaff(nullptr, {std::string("a") + a, "窗口", kPassword, "D", "460100", {"window"}}).has_value());
+  }
+  ASSERT_TRUE(service_->CreateStaff(nullptr, {"bjw", "北京", kPassword, "BJ", "110000", {"window"}}).has_value());
+  Principal admin = Login("admin");
+  std::vector<std::string> seen;
+  std::optional<std::string> after;
+  for (int page = 0; page < 5; ++page) {
+    bool more = false;
+    auto items = service_->ListStaff(admin, 2, after, &more);
+    ASSERT_TRUE(items.has_value());
+    for (const auto& p : *items) seen.push_back(p.staff_account);
+    if (!more) break;
+    after = items->back().staff_account;
+  }
+  // Region 460000 sees its own five (not Beijing's), each once, in order.
+  EXPECT_EQ(seen, (std::vector<std::string>{"admin", "aw1", "aw2", "aw3", "aw4"}));
+
+  auto principal = Person("46010019900101123", "13800000001");
+  Principal p = Login("13800000001");
+  for (int i = 0; i < 5; ++i) {
+    const std::string phone = "1380000010" + std::to_string(i);
+    Person("4601001990010" + std::to_string(2000 + i), phone, "代办人");
+    ASSERT_TRUE(service_->GrantAgent(p, phone).has_value());
+    clock_.Advance(1s);
+  }
+  std::vector<std::string> grants;
+  after.reset();
+  for (int page = 0; page < 5; ++page) {
+    bool more = false;
+    auto items = service_->ListAgentGrants(p, 2, after, &more);
+    ASSERT_TRUE(items.has_value());
+    for (const auto& g : *items) grants.push_back(g.id);
+    if (!more) break;
+    after = IdentityService::AgentGrantCursor(items->back());
+  }
+  ASSERT_EQ(grants.size(), 5u);
+  EXPECT_TRUE(std::is_sorted(grants.rbegin(), grants.rend()));  // newest first; ids are time-ordered
 }
 
 TEST_P(IdentityServiceTest, PurgesOldSessions) {
