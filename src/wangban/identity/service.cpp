@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <limits>
 
 #include "wangban/common/ids.hpp"
@@ -155,9 +158,39 @@ Principal PrincipalFromRow(const Row& r, std::size_t kind_col, std::size_t name_
 
 }  // namespace
 
+struct IdentityService::HashSlots {
+  std::mutex mutex;
+  std::condition_variable cv;
+  int free = 1;  // GUARDED_BY(mutex)
+};
+
+template <typename F>
+auto IdentityService::WithHashSlot(F&& f) {
+  {
+    std::unique_lock lock(hash_slots_->mutex);
+    hash_slots_->cv.wait(lock, [&] { return hash_slots_->free > 0; });
+    --hash_slots_->free;
+  }
+  struct Release {
+    HashSlots& slots;
+    ~Release() {
+      {
+        std::lock_guard lock(slots.mutex);
+        ++slots.free;
+      }
+      slots.cv.notify_one();
+    }
+  } release{*hash_slots_};
+  return f();
+}
+
 IdentityService::IdentityService(storage::Database& db, const Clock& clock, const PiiCipher& cipher,
                                  RealNameRegistry& registry, IdentityConfig config)
-    : db_(db), clock_(clock), cipher_(cipher), registry_(registry), config_(config) {
+    : db_(db), clock_(clock), cipher_(cipher), registry_(registry), config_(config),
+      hash_slots_(std::make_shared<HashSlots>()) {
+  hash_slots_->free = config_.max_concurrent_hashes > 0
+                          ? config_.max_concurrent_hashes
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   // A real hash with the configured cost, so unknown accounts take as long as wrong passwords.
   dummy_hash_ = HashPassword(RandomHex(16), config_.password_hash).value_or("");
 }
@@ -181,7 +214,7 @@ Result<UserSummary> IdentityService::RegisterPerson(const PersonRegistration& r)
   if (auto f = errors.Finish(); !f) return Propagate<UserSummary>(f.error());
 
   if (auto v = registry_.VerifyPerson(name, id_number); !v) return Propagate<UserSummary>(v.error());
-  auto hash = HashPassword(r.password, config_.password_hash);
+  auto hash = WithHashSlot([&] { return HashPassword(r.password, config_.password_hash); });
   if (!hash) return Propagate<UserSummary>(hash.error());
 
   const std::string id = NewId(clock_);
@@ -258,7 +291,7 @@ Result<UserSummary> IdentityService::RegisterCompany(const CompanyRegistration& 
   if (auto f = errors.Finish(); !f) return Propagate<UserSummary>(f.error());
 
   if (auto v = registry_.VerifyCompany(name, uscc, rep_name); !v) return Propagate<UserSummary>(v.error());
-  auto hash = HashPassword(r.password, config_.password_hash);
+  auto hash = WithHashSlot([&] { return HashPassword(r.password, config_.password_hash); });
   if (!hash) return Propagate<UserSummary>(hash.error());
 
   const std::string id = NewId(clock_);
@@ -335,7 +368,7 @@ Result<UserSummary> IdentityService::CreateStaff(const Principal* creator, const
                                         .message = "the region is outside yours",
                                         .reason = "out_of_scope"});
   }
-  auto hash = HashPassword(r.password, config_.password_hash);
+  auto hash = WithHashSlot([&] { return HashPassword(r.password, config_.password_hash); });
   if (!hash) return Propagate<UserSummary>(hash.error());
   const std::string id = NewId(clock_);
   const std::int64_t t = ToMicros(clock_.Now());
@@ -491,7 +524,9 @@ Result<LoginResult> IdentityService::Login(std::string_view account_in, std::str
   }
 
   // The slow part runs outside any transaction.
-  const bool ok = user ? VerifyPassword(user->Text(3), password) : (VerifyPassword(dummy_hash_, password), false);
+  const bool ok = WithHashSlot([&] {
+    return user ? VerifyPassword(user->Text(3), password) : (VerifyPassword(dummy_hash_, password), false);
+  });
   const bool active = user && user->Text(4) == "active";
   if (!ok || !active) {
     auto recorded = db_.Transact(storage::kReadWrite, [&](Tx& tx) -> Result<void> {
@@ -518,7 +553,7 @@ Result<LoginResult> IdentityService::Login(std::string_view account_in, std::str
   const Timestamp expires = now + std::chrono::duration_cast<std::chrono::microseconds>(config_.session_absolute);
   std::optional<std::string> rehash;
   if (PasswordNeedsRehash(user->Text(3), config_.password_hash)) {
-    if (auto h = HashPassword(password, config_.password_hash)) rehash = std::move(*h);
+    if (auto h = WithHashSlot([&] { return HashPassword(password, config_.password_hash); })) rehash = std::move(*h);
   }
   auto opened = db_.Transact(storage::kReadWrite, [&](Tx& tx) -> Result<void> {
     if (auto e = Ok(tx.Exec("DELETE FROM login_throttle WHERE key = :k1 OR key = :k2",
@@ -628,11 +663,11 @@ Result<void> IdentityService::ChangePassword(const Principal& principal, std::st
     return tx.QueryOne("SELECT password_hash FROM users WHERE id = :id", {{"id", principal.user_id}});
   });
   if (!row) return std::unexpected(row.error());
-  if (!*row || !VerifyPassword((*row)->Text(0), current_password)) {
+  if (!*row || !WithHashSlot([&] { return VerifyPassword((*row)->Text(0), current_password); })) {
     return Fail(Error{.code = ErrorCode::kUnauthenticated, .message = "the current password is wrong",
                       .reason = "bad_credentials"});
   }
-  auto hash = HashPassword(new_password, config_.password_hash);
+  auto hash = WithHashSlot([&] { return HashPassword(new_password, config_.password_hash); });
   if (!hash) return std::unexpected(hash.error());
   const std::int64_t now = ToMicros(clock_.Now());
   return db_.Transact(storage::kReadWrite, [&](Tx& tx) -> Result<void> {

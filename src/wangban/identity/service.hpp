@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,9 @@ struct IdentityConfig {
   std::chrono::seconds throttle_base{30};
   std::chrono::seconds throttle_max{15 * 60};
   std::chrono::seconds throttle_window{15 * 60};
+  // argon2id holds `password_hash.memlimit` bytes per hash; at most this many hashes run at once
+  // (others wait), so a burst of logins cannot exhaust memory. 0: the number of CPUs.
+  int max_concurrent_hashes = 0;
 };
 
 struct PersonRegistration {
@@ -170,7 +174,13 @@ class IdentityService {
   const PiiCipher& cipher_;
   RealNameRegistry& registry_;
   IdentityConfig config_;
+  // Runs f() holding one of the hashing slots.
+  template <typename F>
+  auto WithHashSlot(F&& f);
+
   std::string dummy_hash_;  // verified against when the account does not exist (equal timing)
+  struct HashSlots;
+  std::shared_ptr<HashSlots> hash_slots_;
 };
 
 }  // namespace wangban::identity

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <set>
+#include <thread>
 
 #include "tests/testing/fixtures.hpp"
 #include "tests/testing/postgres_cluster.hpp"
@@ -386,6 +387,21 @@ TEST_P(IdentityServiceTest, ListsPageByKeyset) {
   }
   ASSERT_EQ(grants.size(), 5u);
   EXPECT_TRUE(std::is_sorted(grants.rbegin(), grants.rend()));  // newest first; ids are time-ordered
+}
+
+TEST_P(IdentityServiceTest, ConcurrentLoginsShareTheHashingSlots) {
+  Person("46010019900101123", "13800000001");
+  IdentityConfig one;
+  one.password_hash = PasswordHashParams::Minimum();
+  one.max_concurrent_hashes = 1;  // every hash waits for the one slot
+  IdentityService limited(*db_, clock_, *cipher_, registry_, one);
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&] { ok += limited.Login("13800000001", kPassword, "10.0.0.1", "").has_value(); });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 6);
 }
 
 TEST_P(IdentityServiceTest, PurgesOldSessions) {
