@@ -109,6 +109,9 @@ struct TxOptions {
   // it never fails half-way on lock upgrade); writers in one process are serialized.
   bool write = true;
   // PostgreSQL: SERIALIZABLE instead of READ COMMITTED. SQLite is always serializable.
+  // A read-only READ COMMITTED "transaction" on PostgreSQL runs its statements in autocommit:
+  // each sees its own snapshot, exactly as inside READ COMMITTED, without BEGIN/COMMIT round
+  // trips. Ask for serializable when several reads must see one snapshot.
   bool serializable = false;
   // Attempts when the database asks for a retry, with exponential backoff between them.
   int max_attempts = 8;

@@ -326,8 +326,13 @@ class SociDatabase final : public Database {
     SociTx tx(*session, config_.backend);
     bool healthy = true;
     Result<void> result;
+    // PostgreSQL READ COMMITTED gives every statement its own snapshot inside a transaction
+    // too, so a read-only one gains nothing from BEGIN/COMMIT but two round trips.
+    const bool autocommit = !sqlite && !options.write && !options.serializable;
     try {
-      if (sqlite) {
+      if (autocommit) {
+        // no explicit transaction
+      } else if (sqlite) {
         *session << (options.write ? "BEGIN IMMEDIATE" : "BEGIN");
       } else if (options.serializable) {
         *session << (options.write ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
@@ -347,7 +352,9 @@ class SociDatabase final : public Database {
       result = Fail(Error::Internal(std::string("exception in transaction: ") + e.what()));
     }
     try {
-      if (result) {
+      if (autocommit) {
+        // nothing to end
+      } else if (result) {
         *session << "COMMIT";
       } else {
         *session << "ROLLBACK";
