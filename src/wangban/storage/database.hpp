@@ -165,6 +165,9 @@ struct DatabaseOptions {
   int sqlite_busy_timeout_ms = 5000;
   // SQLite synchronous mode: FULL makes a commit durable when it returns.
   bool sqlite_synchronous_full = true;
+  // SQLite: concurrent write transactions share one commit (one fsync), each in its own
+  // savepoint; every caller returns after the shared commit is durable.
+  bool sqlite_group_commit = true;
 };
 
 // Opens `url`: "sqlite:PATH" (the parent directory is created), "sqlite::memory:" or

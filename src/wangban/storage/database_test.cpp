@@ -264,6 +264,51 @@ TEST(SqliteTest, BusyIsRetryableAndRetriesSucceedOnceTheLockIsFree) {
   ASSERT_TRUE(r.has_value()) << r.error().message;
 }
 
+TEST(SqliteTest, GroupCommitKeepsEachTransactionAllOrNothing) {
+  testing::TempDir dir;
+  auto db = OpenDatabase("sqlite:" + (dir / "group.db").string(), DatabaseOptions{.pool_size = 4});
+  ASSERT_TRUE(db.has_value());
+  ASSERT_TRUE((*db)->ExecScript("CREATE TABLE g (id BIGINT PRIMARY KEY, v TEXT NOT NULL)").has_value());
+  constexpr int kThreads = 16, kEach = 40;
+  std::atomic<int> ok{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::int64_t id = t * 1000 + i;
+        auto r = (*db)->Transact(kReadWrite, [&](Tx& tx) -> Result<void> {
+          // Two rows per transaction; every 5th transaction fails after its first row.
+          if (auto e = tx.Exec("INSERT INTO g (id, v) VALUES (:id, 'a')", {{"id", id}}); !e) return std::unexpected(e.error());
+          if (i % 5 == 4) return Fail(Error::Conflict("refused by the caller"));
+          if (auto e = tx.Exec("INSERT INTO g (id, v) VALUES (:id, 'b')", {{"id", id + 500}}); !e) {
+            return std::unexpected(e.error());
+          }
+          return {};
+        });
+        (r ? ok : failed) += 1;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), kThreads * kEach * 4 / 5);
+  EXPECT_EQ(failed.load(), kThreads * kEach / 5);
+  auto n = (*db)->TransactValue<std::int64_t>(kReadOnly, [](Tx& tx) -> Result<std::int64_t> {
+    auto row = tx.QueryOne("SELECT COUNT(*) FROM g");
+    if (!row) return std::unexpected(row.error());
+    return (*row)->Int(0);
+  });
+  ASSERT_TRUE(n.has_value());
+  EXPECT_EQ(*n, 2 * ok.load());  // both rows of every success, neither row of any failure
+  // A constraint error in one transaction of a batch fails only that one.
+  auto dup = (*db)->Transact(kReadWrite, [](Tx& tx) -> Result<void> {
+    auto e = tx.Exec("INSERT INTO g (id, v) VALUES (0, 'dup')");
+    if (!e) return std::unexpected(e.error());
+    return {};
+  });
+  ASSERT_FALSE(dup.has_value());
+  EXPECT_EQ(dup.error().reason, "unique_violation");
+}
+
 TEST(PostgresUrlTest, ConvertsToKeywordValue) {
   EXPECT_EQ(PostgresUrlToConnString("postgresql://wb:p%40ss@db.example:5433/wangban?sslmode=require").value(),
             "user='wb' password='p@ss' host='db.example' port='5433' dbname='wangban' sslmode='require'");

@@ -65,9 +65,10 @@ TEST_F(BpmnCliTest, ValidFileExitsZeroWithASummary) {
   const Run run = Validate(path);
   EXPECT_EQ(run.code, 0);
   EXPECT_EQ(run.err, "");
-  EXPECT_EQ(run.out, path + ": Process p (示例), valid: 1 start event, 1 end event (approved), 0 user tasks, 1 service "
-                            "task, 0 exclusive gateways, 0 parallel gateways, 1 message catch event (payment.paid), 0 "
-                            "boundary timers, 3 sequence flows. Roles: none. Handlers: payment.request.\n");
+  EXPECT_EQ(run.out, path +
+                         ": Process p (示例), valid: 1 start event, 1 end event (approved), 0 user tasks, 1 service "
+                         "task, 0 exclusive gateways, 0 parallel gateways, 1 message catch event (payment.paid), 0 "
+                         "boundary timers, 3 sequence flows. Roles: none. Handlers: payment.request.\n");
 }
 
 TEST_F(BpmnCliTest, WarningsAloneStillExitZero) {
@@ -121,8 +122,8 @@ TEST_F(BpmnCliTest, UnreadableFilesExitTwo) {
 }
 
 TEST_F(BpmnCliTest, ShippedProcessesPass) {
-  for (const char* name : {"standard_approval.bpmn", "parallel_joint_review.bpmn", "auto_approval.bpmn",
-                           "supplement_loop.bpmn"}) {
+  for (const char* name :
+       {"standard_approval.bpmn", "parallel_joint_review.bpmn", "auto_approval.bpmn", "supplement_loop.bpmn"}) {
     const std::string path = (SourceDir() / "data" / "processes" / name).string();
     const Run run = Validate(path);
     EXPECT_EQ(run.code, 0) << run.out << run.err;

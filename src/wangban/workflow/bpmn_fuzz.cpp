@@ -13,7 +13,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view xml(reinterpret_cast<const char*>(data), size);
-  const wangban::workflow::BpmnCheck check = wangban::workflow::CheckBpmn(xml, wangban::workflow::DefaultHandlerCatalog());
+  const wangban::workflow::BpmnCheck check =
+      wangban::workflow::CheckBpmn(xml, wangban::workflow::DefaultHandlerCatalog());
   if (check.definition) (void)wangban::workflow::FormatSummary(wangban::workflow::Summarize(*check.definition));
   return 0;
 }

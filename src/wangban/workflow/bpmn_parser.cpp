@@ -3,10 +3,9 @@
 // any prefix (or none) may be bound to the BPMN, wangban and Camunda namespaces.
 #include "wangban/workflow/bpmn_parser.hpp"
 
-#include <pugixml.hpp>
-
 #include <algorithm>
 #include <charconv>
+#include <pugixml.hpp>
 #include <set>
 #include <string>
 #include <utility>
@@ -127,17 +126,41 @@ bool IsIdentifier(std::string_view s) {
 
 // Elements inside a process that carry no behaviour: diagrams' lanes, notes and data.
 const std::set<std::string_view, std::less<>> kIgnoredProcessChildren = {
-    "documentation", "extensionElements", "laneSet", "textAnnotation", "association", "group",
-    "dataObject", "dataObjectReference", "dataStoreReference", "auditing", "monitoring", "property",
+    "documentation",
+    "extensionElements",
+    "laneSet",
+    "textAnnotation",
+    "association",
+    "group",
+    "dataObject",
+    "dataObjectReference",
+    "dataStoreReference",
+    "auditing",
+    "monitoring",
+    "property",
     "correlationSubscription",
 };
 
 // Flow elements we know but do not execute: they become UnsupportedElement nodes so that the
 // graph stays connected.
 const std::set<std::string_view, std::less<>> kUnsupportedFlowNodes = {
-    "task", "sendTask", "receiveTask", "manualTask", "businessRuleTask", "scriptTask", "callActivity",
-    "subProcess", "adHocSubProcess", "transaction", "inclusiveGateway", "eventBasedGateway",
-    "complexGateway", "intermediateThrowEvent", "callChoreography", "choreographyTask", "subChoreography",
+    "task",
+    "sendTask",
+    "receiveTask",
+    "manualTask",
+    "businessRuleTask",
+    "scriptTask",
+    "callActivity",
+    "subProcess",
+    "adHocSubProcess",
+    "transaction",
+    "inclusiveGateway",
+    "eventBasedGateway",
+    "complexGateway",
+    "intermediateThrowEvent",
+    "callChoreography",
+    "choreographyTask",
+    "subChoreography",
 };
 
 // Children of flow nodes that carry no behaviour (incoming/outgoing repeat the flows' refs).
@@ -165,10 +188,9 @@ class Parser {
 
   std::expected<ProcessDefinition, Problem> Run() {
     if (xml_.size() > kMaxBpmnBytes) {
-      return std::unexpected(Problem{"", "too_large",
-                                     "the file is " + std::to_string(xml_.size()) + " bytes; the limit is " +
-                                         std::to_string(kMaxBpmnBytes),
-                                     0});
+      return std::unexpected(Problem{
+          "", "too_large",
+          "the file is " + std::to_string(xml_.size()) + " bytes; the limit is " + std::to_string(kMaxBpmnBytes), 0});
     }
     const pugi::xml_parse_result parsed = doc_.load_buffer(xml_.data(), xml_.size());
     if (!parsed) {
@@ -330,11 +352,15 @@ class Parser {
       kinds += (kinds.empty() ? "" : ", ") + std::string(EventDefinitionKind(LocalOf(d.name())));
     }
     const bool has_ref = !Attr(element, "eventDefinitionRef").empty();
-    const bool supported = !has_ref && (wanted.empty() ? definitions.empty()
-                                                       : definitions.size() == 1 &&
-                                                             EventDefinitionKind(LocalOf(definitions[0].name())) == wanted);
+    const bool supported =
+        !has_ref &&
+        (wanted.empty() ? definitions.empty()
+                        : definitions.size() == 1 && EventDefinitionKind(LocalOf(definitions[0].name())) == wanted);
     if (!supported) {
-      MakeUnsupported(node, std::string(local) + " (" + (has_ref ? "eventDefinitionRef" : kinds.empty() ? "none" : kinds) +
+      MakeUnsupported(node, std::string(local) + " (" +
+                                (has_ref         ? "eventDefinitionRef"
+                                 : kinds.empty() ? "none"
+                                                 : kinds) +
                                 ")");
       return;
     }
@@ -412,12 +438,12 @@ class Parser {
         duration_element = child;
       } else if (local == "timeDate" || local == "timeCycle") {
         Report(node.id, "unsupported_element",
-               "<" + std::string(local) + "> timers are not supported; give a duration (wb:workingDays or "
-               "timeDuration)",
+               "<" + std::string(local) +
+                   "> timers are not supported; give a duration (wb:workingDays or "
+                   "timeDuration)",
                Line(child));
       } else if (!IsPassiveChild(local)) {
-        Report(node.id, "unsupported_element", "<" + std::string(local) + "> in a timer is not supported",
-               Line(child));
+        Report(node.id, "unsupported_element", "<" + std::string(local) + "> in a timer is not supported", Line(child));
       }
     }
     if (working_days && duration_element) {
@@ -441,8 +467,9 @@ class Parser {
       const auto seconds = ParseIsoDuration(text);
       if (!seconds) {
         Report(node.id, "bad_duration",
-               "timeDuration '" + text + "' is not an ISO 8601 duration of weeks, days, hours, minutes and seconds "
-               "(e.g. P7D, PT48H)",
+               "timeDuration '" + text +
+                   "' is not an ISO 8601 duration of weeks, days, hours, minutes and seconds "
+                   "(e.g. P7D, PT48H)",
                Line(duration_element));
         return std::nullopt;
       }
@@ -545,8 +572,9 @@ class Parser {
         CheckLanguage(child, node);
       } else if (!IsPassiveChild(local)) {
         Report(node.id, "unsupported_element",
-               "<" + std::string(local) + "> in multi-instance is not supported; list the departments with "
-               "wb:departments or wb:collection",
+               "<" + std::string(local) +
+                   "> in multi-instance is not supported; list the departments with "
+                   "wb:departments or wb:collection",
                Line(child));
       }
     }
@@ -651,12 +679,23 @@ std::optional<std::chrono::seconds> ParseIsoDuration(std::string_view text) {
     order.remove_prefix(pos + 1);
     std::int64_t unit = 0;
     switch (designator) {
-      case 'W': unit = 7 * 24 * 3600; break;
-      case 'D': unit = 24 * 3600; break;
-      case 'H': unit = 3600; break;
-      case 'M': unit = 60; break;
-      case 'S': unit = 1; break;
-      default: return std::nullopt;
+      case 'W':
+        unit = 7 * 24 * 3600;
+        break;
+      case 'D':
+        unit = 24 * 3600;
+        break;
+      case 'H':
+        unit = 3600;
+        break;
+      case 'M':
+        unit = 60;
+        break;
+      case 'S':
+        unit = 1;
+        break;
+      default:
+        return std::nullopt;
     }
     total += n * unit;
     if (total > kLimit) return std::nullopt;

@@ -5,8 +5,10 @@
 // Validate (validator.hpp) adds the graph checks. Only text that is not BPMN at all fails.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <expected>
+#include <optional>
 #include <string_view>
 
 #include "wangban/common/error.hpp"

@@ -135,8 +135,9 @@ TEST(BpmnParserTest, IgnoresAttributesAndElementsOfOtherNamespaces) {
 }
 
 TEST(BpmnParserTest, MalformedXmlFailsWithItsLine) {
-  const std::string xml = "<?xml version=\"1.0\"?>\n<bpmn:definitions xmlns:bpmn=\"x\">\n  <bpmn:process id=\"p\">\n"
-                          "  </bpmn:proc>\n</bpmn:definitions>\n";
+  const std::string xml =
+      "<?xml version=\"1.0\"?>\n<bpmn:definitions xmlns:bpmn=\"x\">\n  <bpmn:process id=\"p\">\n"
+      "  </bpmn:proc>\n</bpmn:definitions>\n";
   auto def = ParseBpmn(xml);
   ASSERT_FALSE(def.has_value());
   EXPECT_EQ(def.error().code, ErrorCode::kBadRequest);
@@ -162,7 +163,8 @@ TEST(BpmnParserTest, RefusesTextThatIsNotOneBpmnProcess) {
   EXPECT_EQ(wrong_root.error().line, 2);
 
   // The right local name in the wrong namespace.
-  auto wrong_ns = ReadBpmn("<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/DI\"><process id=\"p\"/></definitions>");
+  auto wrong_ns =
+      ReadBpmn("<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/DI\"><process id=\"p\"/></definitions>");
   ASSERT_FALSE(wrong_ns.has_value());
   EXPECT_EQ(wrong_ns.error().code, "not_bpmn");
 
@@ -201,7 +203,8 @@ TEST(BpmnParserTest, RefusesTooLargeTexts) {
 }
 
 TEST(BpmnParserTest, UserTaskCandidatesAndOutcomes) {
-  const ProcessDefinition def = Parse(Bpmn(R"(<bpmn:userTask id="a" wb:candidateRole="approver, chief" wb:candidateDepartment="HK-SCJG,HK-ZJJ" wb:outcomes="approve, deny"/>
+  const ProcessDefinition def = Parse(Bpmn(
+      R"(<bpmn:userTask id="a" wb:candidateRole="approver, chief" wb:candidateDepartment="HK-SCJG,HK-ZJJ" wb:outcomes="approve, deny"/>
 <bpmn:userTask id="b" camunda:candidateGroups="role:approver, dept:HK-SCJG, department:HK-ZJJ, window"/>
 <bpmn:userTask id="c" wb:candidateRole="window" camunda:candidateGroups="role:window,role:chief"/>
 <bpmn:userTask id="d"/>
@@ -223,7 +226,8 @@ TEST(BpmnParserTest, UserTaskCandidatesAndOutcomes) {
 }
 
 TEST(BpmnParserTest, ServiceTaskHandlers) {
-  const ProcessDefinition def = Parse(Bpmn(R"(<bpmn:serviceTask id="a" wb:handler=" rules.evaluate " wb:resultVariable="rules"/>
+  const ProcessDefinition def =
+      Parse(Bpmn(R"(<bpmn:serviceTask id="a" wb:handler=" rules.evaluate " wb:resultVariable="rules"/>
 <bpmn:serviceTask id="b" camunda:type="external" camunda:topic="payment.request" camunda:resultVariable="payment"/>
 <bpmn:serviceTask id="c"/>
 <bpmn:serviceTask id="d" wb:handler="x" wb:resultVariable="not a name"/>)"));
@@ -314,18 +318,18 @@ TEST(BpmnParserTest, BoundaryTimers) {
   EXPECT_EQ(NodeById(def, "m").unsupported().element, "boundaryEvent (message)");
   EXPECT_EQ(ParseProblems(def),
             (std::vector<std::string>{"bad_duration t_both", "bad_duration t_bad_days", "bad_duration t_bad_iso",
-                                      "unsupported_element t_date", "bad_attribute t_none",
-                                      "unsupported_element m"}));
+                                      "unsupported_element t_date", "bad_attribute t_none", "unsupported_element m"}));
 }
 
 TEST(BpmnParserTest, MessageCatchEvents) {
-  const ProcessDefinition def = Parse(Bpmn(R"(<bpmn:intermediateCatchEvent id="by_ref"><bpmn:messageEventDefinition messageRef="Msg_paid"/></bpmn:intermediateCatchEvent>
+  const ProcessDefinition def = Parse(Bpmn(
+      R"(<bpmn:intermediateCatchEvent id="by_ref"><bpmn:messageEventDefinition messageRef="Msg_paid"/></bpmn:intermediateCatchEvent>
 <bpmn:intermediateCatchEvent id="by_attr"><bpmn:messageEventDefinition wb:message="supplement.received"/></bpmn:intermediateCatchEvent>
 <bpmn:intermediateCatchEvent id="on_event" wb:message="payment.paid"><bpmn:messageEventDefinition/></bpmn:intermediateCatchEvent>
 <bpmn:intermediateCatchEvent id="nameless"><bpmn:messageEventDefinition/></bpmn:intermediateCatchEvent>
 <bpmn:intermediateCatchEvent id="dangling"><bpmn:messageEventDefinition messageRef="Msg_nope"/></bpmn:intermediateCatchEvent>
 <bpmn:intermediateCatchEvent id="timer"><bpmn:timerEventDefinition/></bpmn:intermediateCatchEvent>)",
-                                           R"(<bpmn:message id="Msg_paid" name="payment.paid"/>
+      R"(<bpmn:message id="Msg_paid" name="payment.paid"/>
 )"));
   EXPECT_EQ(NodeById(def, "by_ref").kind, NodeKind::kMessageCatch);
   EXPECT_EQ(NodeById(def, "by_ref").message_catch().message, "payment.paid");
@@ -404,11 +408,10 @@ TEST(BpmnParserTest, UnsupportedElementsStayInTheGraph) {
   EXPECT_EQ(NodeById(def, "terminate").unsupported().element, "endEvent (terminate)");
   EXPECT_EQ(NodeById(def, "owned").kind, NodeKind::kUserTask);
   EXPECT_EQ(def.start, def.FindNode("s"));
-  EXPECT_EQ(ParseProblems(def),
-            (std::vector<std::string>{"unsupported_element inc", "unsupported_element sub",
-                                      "unsupported_element script", "unsupported_element timer_start",
-                                      "unsupported_element terminate", "unsupported_element owned",
-                                      "unsupported_element future"}));
+  EXPECT_EQ(ParseProblems(def), (std::vector<std::string>{
+                                    "unsupported_element inc", "unsupported_element sub", "unsupported_element script",
+                                    "unsupported_element timer_start", "unsupported_element terminate",
+                                    "unsupported_element owned", "unsupported_element future"}));
   const auto owned = std::find_if(def.parse_problems.begin(), def.parse_problems.end(),
                                   [](const Problem& p) { return p.element_id == "owned"; });
   EXPECT_NE(owned->message.find("wb:candidateRole"), std::string::npos) << owned->message;
@@ -416,7 +419,8 @@ TEST(BpmnParserTest, UnsupportedElementsStayInTheGraph) {
 }
 
 TEST(BpmnParserTest, IgnoresDiagramsLanesAndArtifacts) {
-  const ProcessDefinition def = Parse(Bpmn(R"(<bpmn:documentation>说明</bpmn:documentation>
+  const ProcessDefinition def =
+      Parse(Bpmn(R"(<bpmn:documentation>说明</bpmn:documentation>
 <bpmn:extensionElements><camunda:properties/></bpmn:extensionElements>
 <bpmn:laneSet id="ls"><bpmn:lane id="lane"><bpmn:flowNodeRef>s</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
 <bpmn:startEvent id="s"><bpmn:documentation>x</bpmn:documentation><bpmn:extensionElements/></bpmn:startEvent>
@@ -424,7 +428,7 @@ TEST(BpmnParserTest, IgnoresDiagramsLanesAndArtifacts) {
 <bpmn:association id="as" sourceRef="s" targetRef="note"/>
 <bpmn:dataObjectReference id="dor" dataObjectRef="do"/>
 <bpmn:dataObject id="do"/>)",
-                                           R"(<bpmndi:BPMNDiagram xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" id="dia">
+                 R"(<bpmndi:BPMNDiagram xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" id="dia">
   <bpmndi:BPMNPlane id="plane" bpmnElement="proc"/>
 </bpmndi:BPMNDiagram>
 )"));
@@ -447,10 +451,10 @@ TEST(BpmnParserTest, IdsAndReferences) {
 <bpmn:boundaryEvent id="b3"><bpmn:timerEventDefinition wb:workingDays="1"/></bpmn:boundaryEvent>)"));
   std::vector<std::string> problems = ParseProblems(def);
   std::sort(problems.begin(), problems.end());
-  EXPECT_EQ(problems, (std::vector<std::string>{"bad_attachment b2", "duplicate_id e", "duplicate_id s", "missing_id ",
-                                                "missing_id ", "unknown_reference b1", "unknown_reference b3",
-                                                "unknown_reference f2", "unknown_reference f3",
-                                                "unknown_reference g"}));
+  EXPECT_EQ(problems,
+            (std::vector<std::string>{"bad_attachment b2", "duplicate_id e", "duplicate_id s", "missing_id ",
+                                      "missing_id ", "unknown_reference b1", "unknown_reference b3",
+                                      "unknown_reference f2", "unknown_reference f3", "unknown_reference g"}));
   // The first of two elements with one id keeps it.
   EXPECT_EQ(NodeById(def, "s").kind, NodeKind::kStartEvent);
   const auto dup = std::find_if(def.parse_problems.begin(), def.parse_problems.end(),
@@ -476,8 +480,8 @@ TEST(BpmnParserTest, IsoDurations) {
   EXPECT_EQ(ParseIsoDuration("P2W"), std::chrono::seconds(14 * 86400));
   EXPECT_EQ(ParseIsoDuration("PT90S"), std::chrono::seconds(90));
   EXPECT_EQ(ParseIsoDuration("PT1M"), std::chrono::seconds(60)) << "M after T is minutes";
-  for (const std::string_view bad : {"", "P", "PT", "P1M", "P1Y", "P1DT", "7D", "P-1D", "P0D", "PT0S", "P1.5D",
-                                     "P1D2D", "PT1S1M", "P1H", "p1d", "P1D ", "P999999999W", "P1DT1H1X"}) {
+  for (const std::string_view bad : {"", "P", "PT", "P1M", "P1Y", "P1DT", "7D", "P-1D", "P0D", "PT0S", "P1.5D", "P1D2D",
+                                     "PT1S1M", "P1H", "p1d", "P1D ", "P999999999W", "P1DT1H1X"}) {
     EXPECT_FALSE(ParseIsoDuration(bad).has_value()) << bad;
   }
 }

@@ -19,15 +19,24 @@ bool HasErrors(const std::vector<Problem>& problems) {
 
 std::string_view NodeKindName(NodeKind kind) {
   switch (kind) {
-    case NodeKind::kStartEvent: return "startEvent";
-    case NodeKind::kEndEvent: return "endEvent";
-    case NodeKind::kUserTask: return "userTask";
-    case NodeKind::kServiceTask: return "serviceTask";
-    case NodeKind::kExclusiveGateway: return "exclusiveGateway";
-    case NodeKind::kParallelGateway: return "parallelGateway";
-    case NodeKind::kBoundaryTimer: return "boundaryEvent (timer)";
-    case NodeKind::kMessageCatch: return "intermediateCatchEvent (message)";
-    case NodeKind::kUnsupported: return "unsupported element";
+    case NodeKind::kStartEvent:
+      return "startEvent";
+    case NodeKind::kEndEvent:
+      return "endEvent";
+    case NodeKind::kUserTask:
+      return "userTask";
+    case NodeKind::kServiceTask:
+      return "serviceTask";
+    case NodeKind::kExclusiveGateway:
+      return "exclusiveGateway";
+    case NodeKind::kParallelGateway:
+      return "parallelGateway";
+    case NodeKind::kBoundaryTimer:
+      return "boundaryEvent (timer)";
+    case NodeKind::kMessageCatch:
+      return "intermediateCatchEvent (message)";
+    case NodeKind::kUnsupported:
+      return "unsupported element";
   }
   return "unknown";
 }
@@ -67,7 +76,8 @@ std::vector<Problem> ProcessDefinition::Link() {
     const auto [it, inserted] = first_line.emplace(id, at_line);
     if (!inserted) {
       problems.push_back({id, "duplicate_id",
-                          "id '" + id + "' is already used by the element on line " + std::to_string(it->second), at_line});
+                          "id '" + id + "' is already used by the element on line " + std::to_string(it->second),
+                          at_line});
     }
     return inserted;
   };
@@ -99,8 +109,10 @@ std::vector<Problem> ProcessDefinition::Link() {
     };
     flow.source = endpoint(flow.source_id, "sourceRef");
     flow.target = endpoint(flow.target_id, "targetRef");
-    if (flow.source != kNoNode) nodes[static_cast<std::size_t>(flow.source)].outgoing.push_back(static_cast<FlowIndex>(i));
-    if (flow.target != kNoNode) nodes[static_cast<std::size_t>(flow.target)].incoming.push_back(static_cast<FlowIndex>(i));
+    if (flow.source != kNoNode)
+      nodes[static_cast<std::size_t>(flow.source)].outgoing.push_back(static_cast<FlowIndex>(i));
+    if (flow.target != kNoNode)
+      nodes[static_cast<std::size_t>(flow.target)].incoming.push_back(static_cast<FlowIndex>(i));
   }
 
   for (std::size_t i = 0; i < nodes.size(); ++i) {
@@ -134,8 +146,8 @@ std::vector<Problem> ProcessDefinition::Link() {
       } else {
         const Node& host = nodes[static_cast<std::size_t>(timer->attached_to)];
         problems.push_back({node.id, "bad_attachment",
-                            "boundary timers attach to user tasks only, not to " +
-                                std::string(ElementName(host)) + " '" + host.id + "'",
+                            "boundary timers attach to user tasks only, not to " + std::string(ElementName(host)) +
+                                " '" + host.id + "'",
                             node.line});
       }
     }

@@ -145,9 +145,9 @@ struct ParallelGateway {
 struct TimerDuration {
   enum class Unit { kWorkingDays, kFixed };
   Unit unit = Unit::kFixed;
-  int working_days = 0;              // unit kWorkingDays: on the working-day calendar, > 0
-  std::chrono::seconds fixed{0};     // unit kFixed: an ISO 8601 duration (timeDuration), > 0
-  std::string text;                  // as written: "7" (working days) or "P2DT4H"
+  int working_days = 0;           // unit kWorkingDays: on the working-day calendar, > 0
+  std::chrono::seconds fixed{0};  // unit kFixed: an ISO 8601 duration (timeDuration), > 0
+  std::string text;               // as written: "7" (working days) or "P2DT4H"
 
   // "7 working days", "P2DT4H"
   std::string Describe() const;
@@ -205,8 +205,8 @@ struct SequenceFlow {
   std::string id;
   std::string name;
   int line = 0;
-  std::string source_id;  // sourceRef as written
-  std::string target_id;  // targetRef as written
+  std::string source_id;       // sourceRef as written
+  std::string target_id;       // targetRef as written
   NodeIndex source = kNoNode;  // filled by Link; after validation a node
   NodeIndex target = kNoNode;  // filled by Link; after validation a node
   // Only flows leaving an exclusive gateway may carry one (after validation).
@@ -223,8 +223,8 @@ struct ProcessDefinition {
   // started with.
   int version = 0;
 
-  std::vector<Node> nodes;           // in file order
-  std::vector<SequenceFlow> flows;   // in file order
+  std::vector<Node> nodes;          // in file order
+  std::vector<SequenceFlow> flows;  // in file order
   // The start event, after validation the only one (filled by Link; kNoNode if none).
   NodeIndex start = kNoNode;
   // Everything the parser found wrong that the model cannot represent (unsupported elements,

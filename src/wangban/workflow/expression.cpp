@@ -100,17 +100,28 @@ std::string Where(std::string_view source, std::size_t offset) {
 
 std::string_view BinOpText(BinOp op) {
   switch (op) {
-    case BinOp::kEq: return "==";
-    case BinOp::kNe: return "!=";
-    case BinOp::kLt: return "<";
-    case BinOp::kLe: return "<=";
-    case BinOp::kGt: return ">";
-    case BinOp::kGe: return ">=";
-    case BinOp::kAdd: return "+";
-    case BinOp::kSub: return "-";
-    case BinOp::kMul: return "*";
-    case BinOp::kDiv: return "/";
-    case BinOp::kMod: return "%";
+    case BinOp::kEq:
+      return "==";
+    case BinOp::kNe:
+      return "!=";
+    case BinOp::kLt:
+      return "<";
+    case BinOp::kLe:
+      return "<=";
+    case BinOp::kGt:
+      return ">";
+    case BinOp::kGe:
+      return ">=";
+    case BinOp::kAdd:
+      return "+";
+    case BinOp::kSub:
+      return "-";
+    case BinOp::kMul:
+      return "*";
+    case BinOp::kDiv:
+      return "/";
+    case BinOp::kMod:
+      return "%";
   }
   return "?";
 }
@@ -119,8 +130,30 @@ std::string_view BinOpText(BinOp op) {
 // Lexer
 
 enum class Tok {
-  kEnd, kNumber, kString, kIdent, kLParen, kRParen, kLBracket, kRBracket, kComma, kDot,
-  kEq, kNe, kLt, kLe, kGt, kGe, kAndAnd, kOrOr, kBang, kPlus, kMinus, kStar, kSlash, kPercent,
+  kEnd,
+  kNumber,
+  kString,
+  kIdent,
+  kLParen,
+  kRParen,
+  kLBracket,
+  kRBracket,
+  kComma,
+  kDot,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kAndAnd,
+  kOrOr,
+  kBang,
+  kPlus,
+  kMinus,
+  kStar,
+  kSlash,
+  kPercent,
 };
 
 struct Token {
@@ -238,23 +271,37 @@ class Lexer {
     const char c = src_[i_];
     const char next = i_ + 1 < src_.size() ? src_[i_ + 1] : '\0';
     switch (c) {
-      case '(': return Simple(Tok::kLParen, 1);
-      case ')': return Simple(Tok::kRParen, 1);
-      case '[': return Simple(Tok::kLBracket, 1);
-      case ']': return Simple(Tok::kRBracket, 1);
-      case ',': return Simple(Tok::kComma, 1);
-      case '.': return Simple(Tok::kDot, 1);
-      case '+': return Simple(Tok::kPlus, 1);
-      case '-': return Simple(Tok::kMinus, 1);
-      case '*': return Simple(Tok::kStar, 1);
-      case '/': return Simple(Tok::kSlash, 1);
-      case '%': return Simple(Tok::kPercent, 1);
+      case '(':
+        return Simple(Tok::kLParen, 1);
+      case ')':
+        return Simple(Tok::kRParen, 1);
+      case '[':
+        return Simple(Tok::kLBracket, 1);
+      case ']':
+        return Simple(Tok::kRBracket, 1);
+      case ',':
+        return Simple(Tok::kComma, 1);
+      case '.':
+        return Simple(Tok::kDot, 1);
+      case '+':
+        return Simple(Tok::kPlus, 1);
+      case '-':
+        return Simple(Tok::kMinus, 1);
+      case '*':
+        return Simple(Tok::kStar, 1);
+      case '/':
+        return Simple(Tok::kSlash, 1);
+      case '%':
+        return Simple(Tok::kPercent, 1);
       case '=':
         if (next == '=') return Simple(Tok::kEq, 2);
         return Bad(i_, "'=' is not an operator; compare with '=='");
-      case '!': return next == '=' ? Simple(Tok::kNe, 2) : Simple(Tok::kBang, 1);
-      case '<': return next == '=' ? Simple(Tok::kLe, 2) : Simple(Tok::kLt, 1);
-      case '>': return next == '=' ? Simple(Tok::kGe, 2) : Simple(Tok::kGt, 1);
+      case '!':
+        return next == '=' ? Simple(Tok::kNe, 2) : Simple(Tok::kBang, 1);
+      case '<':
+        return next == '=' ? Simple(Tok::kLe, 2) : Simple(Tok::kLt, 1);
+      case '>':
+        return next == '=' ? Simple(Tok::kGe, 2) : Simple(Tok::kGt, 1);
       case '&':
         if (next == '&') return Simple(Tok::kAndAnd, 2);
         return Bad(i_, "'&' is not an operator; use '&&' or 'and'");
@@ -262,8 +309,10 @@ class Lexer {
         if (next == '|') return Simple(Tok::kOrOr, 2);
         return Bad(i_, "'|' is not an operator; use '||' or 'or'");
       case '\'':
-      case '"': return String(c);
-      default: break;
+      case '"':
+        return String(c);
+      default:
+        break;
     }
     if (IsDigit(c)) return Number();
     if (IsIdentStart(c)) {
@@ -341,12 +390,24 @@ class Lexer {
       if (i_ >= src_.size()) return Bad(start, "unterminated string");
       const char e = src_[i_++];
       switch (e) {
-        case '\\': value += '\\'; break;
-        case '\'': value += '\''; break;
-        case '"': value += '"'; break;
-        case 'n': value += '\n'; break;
-        case 't': value += '\t'; break;
-        case 'r': value += '\r'; break;
+        case '\\':
+          value += '\\';
+          break;
+        case '\'':
+          value += '\'';
+          break;
+        case '"':
+          value += '"';
+          break;
+        case 'n':
+          value += '\n';
+          break;
+        case 't':
+          value += '\t';
+          break;
+        case 'r':
+          value += '\r';
+          break;
         case 'u': {
           auto cp = Hex4();
           if (!cp) return std::unexpected(std::move(cp.error()));
@@ -365,7 +426,8 @@ class Lexer {
           AppendUtf8(value, code);
           break;
         }
-        default: return Bad(escape, "unknown escape '\\" + std::string(1, e) + "' in string");
+        default:
+          return Bad(escape, "unknown escape '\\" + std::string(1, e) + "' in string");
       }
     }
     return Token{Tok::kString, start, src_.substr(start, i_ - start), Value(std::move(value))};
@@ -498,13 +560,20 @@ class Parser {
 
   std::optional<BinOp> ComparisonAt() const {
     switch (Peek().kind) {
-      case Tok::kEq: return BinOp::kEq;
-      case Tok::kNe: return BinOp::kNe;
-      case Tok::kLt: return BinOp::kLt;
-      case Tok::kLe: return BinOp::kLe;
-      case Tok::kGt: return BinOp::kGt;
-      case Tok::kGe: return BinOp::kGe;
-      default: return std::nullopt;
+      case Tok::kEq:
+        return BinOp::kEq;
+      case Tok::kNe:
+        return BinOp::kNe;
+      case Tok::kLt:
+        return BinOp::kLt;
+      case Tok::kLe:
+        return BinOp::kLe;
+      case Tok::kGt:
+        return BinOp::kGt;
+      case Tok::kGe:
+        return BinOp::kGe;
+      default:
+        return std::nullopt;
     }
   }
   bool AtIn() const { return IsKeyword(Peek(), "in") || (IsKeyword(Peek(), "not") && IsKeyword(Peek(1), "in")); }
@@ -583,7 +652,8 @@ class Parser {
     if (nest.too_deep()) return TooDeep(pos);
     auto operand = ParseUnary();
     if (!operand) return operand;
-    return Add(Node{.op = negate ? Op::kNegate : Op::kNot, .pos = pos, .name = std::string(op.text), .args = {*operand}});
+    return Add(
+        Node{.op = negate ? Op::kNegate : Op::kNot, .pos = pos, .name = std::string(op.text), .args = {*operand}});
   }
 
   Result<int> ParsePostfix() {
@@ -653,8 +723,10 @@ class Parser {
           return Bad(Peek().pos, "expected ',' or ']' in list, found " + Describe(Peek()));
         }
       }
-      case Tok::kIdent: return ParseName();
-      default: return Bad(t.pos, "expected an operand, found " + Describe(t));
+      case Tok::kIdent:
+        return ParseName();
+      default:
+        return Bad(t.pos, "expected an operand, found " + Describe(t));
     }
   }
 
@@ -672,8 +744,9 @@ class Parser {
       if (f.name == t.text) info = &f;
     }
     if (info == nullptr) {
-      return Bad(t.pos, "unknown function '" + std::string(t.text) + "'; the functions are len, contains, "
-                        "startsWith and endsWith");
+      return Bad(t.pos, "unknown function '" + std::string(t.text) +
+                            "'; the functions are len, contains, "
+                            "startsWith and endsWith");
     }
     const std::size_t open = Take().pos;
     Nest nest(depth_);
@@ -754,12 +827,14 @@ class Evaluator {
   Result<Value> Eval(int index) {
     const Node& node = program_.nodes[static_cast<std::size_t>(index)];
     switch (node.op) {
-      case Op::kLiteral: return node.literal;
+      case Op::kLiteral:
+        return node.literal;
       case Op::kVariable: {
         const Value* v = context_.Find(node.name);
         return v != nullptr ? *v : Value();
       }
-      case Op::kPath: return EvalPath(node);
+      case Op::kPath:
+        return EvalPath(node);
       case Op::kList: {
         Value::List items;
         items.reserve(node.args.size());
@@ -793,10 +868,14 @@ class Evaluator {
         }
         return Value(is_and);
       }
-      case Op::kCompare: return EvalCompare(node);
-      case Op::kIn: return EvalIn(node);
-      case Op::kArith: return EvalArith(node);
-      case Op::kCall: return EvalCall(node);
+      case Op::kCompare:
+        return EvalCompare(node);
+      case Op::kIn:
+        return EvalIn(node);
+      case Op::kArith:
+        return EvalArith(node);
+      case Op::kCall:
+        return EvalCall(node);
     }
     return Bad(node.pos, "unknown operation");
   }
@@ -809,12 +888,18 @@ class Evaluator {
   // "a string", "null", "the number 3" — short, and never the whole of a large value.
   static std::string Describe(const Value& v) {
     switch (v.kind()) {
-      case Value::Kind::kNull: return "null";
-      case Value::Kind::kBool: return v.as_bool() ? "true" : "false";
-      case Value::Kind::kNumber: return "the number " + v.ToString();
-      case Value::Kind::kString: return "a string";
-      case Value::Kind::kList: return "a list";
-      case Value::Kind::kObject: return "an object";
+      case Value::Kind::kNull:
+        return "null";
+      case Value::Kind::kBool:
+        return v.as_bool() ? "true" : "false";
+      case Value::Kind::kNumber:
+        return "the number " + v.ToString();
+      case Value::Kind::kString:
+        return "a string";
+      case Value::Kind::kList:
+        return "a list";
+      case Value::Kind::kObject:
+        return "an object";
     }
     return "a value";
   }
@@ -873,11 +958,16 @@ class Evaluator {
                                Describe(*left) + " and " + Describe(*right));
     }
     switch (op) {
-      case BinOp::kLt: return Value(order < 0);
-      case BinOp::kLe: return Value(order <= 0);
-      case BinOp::kGt: return Value(order > 0);
-      case BinOp::kGe: return Value(order >= 0);
-      default: break;
+      case BinOp::kLt:
+        return Value(order < 0);
+      case BinOp::kLe:
+        return Value(order <= 0);
+      case BinOp::kGt:
+        return Value(order > 0);
+      case BinOp::kGe:
+        return Value(order >= 0);
+      default:
+        break;
     }
     return Bad(node.pos, "unknown comparison");
   }
@@ -889,7 +979,8 @@ class Evaluator {
     if (!haystack) return haystack;
     bool found = false;
     switch (haystack->kind()) {
-      case Value::Kind::kNull: break;
+      case Value::Kind::kNull:
+        break;
       case Value::Kind::kList: {
         const Value::List& list = haystack->as_list();
         found = std::find(list.begin(), list.end(), *needle) != list.end();
@@ -897,8 +988,8 @@ class Evaluator {
       }
       case Value::Kind::kObject:
         if (!needle->is_string()) {
-          return Bad(node.pos, "'in' an object looks up a member name, which must be a string, not " +
-                                   Describe(*needle));
+          return Bad(node.pos,
+                     "'in' an object looks up a member name, which must be a string, not " + Describe(*needle));
         }
         found = haystack->Find(needle->as_string()) != nullptr;
         break;
@@ -908,7 +999,8 @@ class Evaluator {
         }
         found = haystack->as_string().find(needle->as_string()) != std::string::npos;
         break;
-      default: return Bad(node.pos, "'in' needs a list, an object or a string on its right, got " + Describe(*haystack));
+      default:
+        return Bad(node.pos, "'in' needs a list, an object or a string on its right, got " + Describe(*haystack));
     }
     return Value(found != node.negated);
   }
@@ -938,9 +1030,15 @@ class Evaluator {
       const double b = next->as_number();
       double r = 0;
       switch (op) {
-        case BinOp::kAdd: r = a + b; break;
-        case BinOp::kSub: r = a - b; break;
-        case BinOp::kMul: r = a * b; break;
+        case BinOp::kAdd:
+          r = a + b;
+          break;
+        case BinOp::kSub:
+          r = a - b;
+          break;
+        case BinOp::kMul:
+          r = a * b;
+          break;
         case BinOp::kDiv:
           if (b == 0) return Bad(pos, "division by zero");
           r = a / b;
@@ -949,7 +1047,8 @@ class Evaluator {
           if (b == 0) return Bad(pos, "remainder of a division by zero");
           r = std::fmod(a, b);
           break;
-        default: return Bad(pos, "unknown operator");
+        default:
+          return Bad(pos, "unknown operator");
       }
       if (!std::isfinite(r)) return Bad(pos, "arithmetic overflow");
       acc = Value(r);
@@ -968,11 +1067,16 @@ class Evaluator {
     switch (node.function) {
       case Function::kLen:
         switch (args[0].kind()) {
-          case Value::Kind::kNull: return Value(0);
-          case Value::Kind::kString: return Value(CodePoints(args[0].as_string()));
-          case Value::Kind::kList: return Value(args[0].as_list().size());
-          case Value::Kind::kObject: return Value(args[0].as_object().size());
-          default: return Bad(node.pos, "len() needs a string, a list or an object, got " + Describe(args[0]));
+          case Value::Kind::kNull:
+            return Value(0);
+          case Value::Kind::kString:
+            return Value(CodePoints(args[0].as_string()));
+          case Value::Kind::kList:
+            return Value(args[0].as_list().size());
+          case Value::Kind::kObject:
+            return Value(args[0].as_object().size());
+          default:
+            return Bad(node.pos, "len() needs a string, a list or an object, got " + Describe(args[0]));
         }
       case Function::kContains:
         if (args[0].is_null()) return Value(false);
@@ -983,8 +1087,8 @@ class Evaluator {
         if (args[0].is_string() && args[1].is_string()) {
           return Value(args[0].as_string().find(args[1].as_string()) != std::string::npos);
         }
-        return Bad(node.pos, "contains() needs a string and a string, or a list and a value, not " +
-                                 Describe(args[0]) + " and " + Describe(args[1]));
+        return Bad(node.pos, "contains() needs a string and a string, or a list and a value, not " + Describe(args[0]) +
+                                 " and " + Describe(args[1]));
       case Function::kStartsWith:
       case Function::kEndsWith: {
         const bool starts = node.function == Function::kStartsWith;
@@ -1036,8 +1140,8 @@ Result<bool> Expression::EvaluateBool(const Context& context) const {
   if (!value) return std::unexpected(std::move(value.error()));
   if (!value->is_bool()) {
     return Fail(Error::Unprocessable("the condition must be true or false, not " +
-                                         std::string(KindName(value->kind())) + " (" +
-                                         value->ToString().substr(0, 80) + ")",
+                                         std::string(KindName(value->kind())) + " (" + value->ToString().substr(0, 80) +
+                                         ")",
                                      "expression_error"));
   }
   return value->as_bool();

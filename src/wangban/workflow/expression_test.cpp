@@ -150,7 +150,8 @@ TEST(ExpressionTest, Comparisons) {
 }
 
 TEST(ExpressionTest, OrderingNeedsTwoNumbersOrTwoStrings) {
-  EXPECT_EQ(EvalError("form.missing > 1000"), "column 14: '>' compares two numbers or two strings, not null and the number 1000");
+  EXPECT_EQ(EvalError("form.missing > 1000"),
+            "column 14: '>' compares two numbers or two strings, not null and the number 1000");
   EXPECT_EQ(EvalError("'1' < 2"), "column 5: '<' compares two numbers or two strings, not a string and the number 2");
   EXPECT_EQ(EvalError("true >= false"), "column 6: '>=' compares two numbers or two strings, not true and false");
   EXPECT_EQ(EvalError("[1] <= [2]"), "column 5: '<=' compares two numbers or two strings, not a list and a list");
@@ -269,8 +270,10 @@ TEST(ExpressionTest, CompileErrorsArePositioned) {
 TEST(ExpressionTest, PositionsCountCharactersAndLines) {
   // A full-width equals sign typed by an input method: columns count characters, not bytes.
   EXPECT_EQ(CompileError("'审批' ＝＝ x"), "column 6: unexpected character U+FF1D '＝'");
-  EXPECT_EQ(CompileError("outcome == 'a'\n  and x =="), "line 2, column 11: expected an operand, found end of expression");
-  EXPECT_EQ(EvalError("true and\n  1 > 'x'"), "line 2, column 5: '>' compares two numbers or two strings, not the number 1 and a string");
+  EXPECT_EQ(CompileError("outcome == 'a'\n  and x =="),
+            "line 2, column 11: expected an operand, found end of expression");
+  EXPECT_EQ(EvalError("true and\n  1 > 'x'"),
+            "line 2, column 5: '>' compares two numbers or two strings, not the number 1 and a string");
 }
 
 TEST(ExpressionTest, NestingIsBounded) {
@@ -353,8 +356,8 @@ TEST(ExpressionTest, VariablesListsPathsRead) {
       "form.amount > 1 and case.applicant.kind == 'person' or outcome in list and visits['wait'] < 2 "
       "and form.owners[i].kind == 'x' and form.amount != 3 and len(form.tags) > 0");
   ASSERT_TRUE(expr.has_value());
-  EXPECT_EQ(expr->Variables(), (std::vector<std::string>{"case.applicant.kind", "form.amount", "form.owners", "form.tags",
-                                                          "i", "list", "outcome", "visits.wait"}));
+  EXPECT_EQ(expr->Variables(), (std::vector<std::string>{"case.applicant.kind", "form.amount", "form.owners",
+                                                         "form.tags", "i", "list", "outcome", "visits.wait"}));
 }
 
 TEST(ExpressionTest, ContextLayersOverAParent) {
@@ -374,10 +377,11 @@ TEST(ExpressionTest, ContextLayersOverAParent) {
 // cleanly, never crash (this binary runs under ASan and UBSan in `make test`).
 TEST(ExpressionTest, RandomInputsNeverCrash) {
   static const char* const kPieces[] = {
-      "form", ".", "amount", "[", "]", "(", ")", "'x'", "\"y\"", "1", "0", "2.5", "-", "+", "*", "/", "%",
-      "==", "!=", "<", "<=", ">", ">=", "&&", "||", "!", "and", "or", "not", "in", "true", "false", "null",
-      ",", "len", "contains", "startsWith", "endsWith", "outcome", "tags", " ", "\n", "'\\u00e9'", "'审'", "1e308",
-      "=", "&", "|", "'", "\\", "$", "\xff", "outcomes", "visits"};
+      "form",  ".",   "amount",   "[",          "]",        "(",       ")",    "'x'",  "\"y\"",    "1",         "0",
+      "2.5",   "-",   "+",        "*",          "/",        "%",       "==",   "!=",   "<",        "<=",        ">",
+      ">=",    "&&",  "||",       "!",          "and",      "or",      "not",  "in",   "true",     "false",     "null",
+      ",",     "len", "contains", "startsWith", "endsWith", "outcome", "tags", " ",    "\n",       "'\\u00e9'", "'审'",
+      "1e308", "=",   "&",        "|",          "'",        "\\",      "$",    "\xff", "outcomes", "visits"};
   std::mt19937 rng(20240601);
   std::uniform_int_distribution<std::size_t> piece(0, std::size(kPieces) - 1);
   std::uniform_int_distribution<int> length(1, 40);

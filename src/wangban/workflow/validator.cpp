@@ -6,6 +6,8 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
+#include <string>
 
 #include "wangban/workflow/bpmn_parser.hpp"
 
@@ -44,6 +46,7 @@ class Validator {
 
   std::vector<Problem> Run() {
     problems_ = def_.parse_problems;
+    for (const Problem& p : def_.parse_problems) parse_problem_keys_.insert(p.element_id + '\n' + p.code);
     CheckProcess();
     for (std::size_t i = 0; i < def_.nodes.size(); ++i) CheckNode(static_cast<NodeIndex>(i));
     for (const SequenceFlow& flow : def_.flows) CheckFlow(flow);
@@ -61,15 +64,12 @@ class Validator {
     problems_.push_back({id, std::move(code), std::move(message), line, severity});
   }
   void Warn(const std::string& id, std::string code, std::string message, int line) {
-    const auto duplicate = std::find_if(problems_.begin(), problems_.end(), [&](const Problem& p) {
-      return p.element_id == id && p.code == code && p.message == message;
-    });
-    if (duplicate == problems_.end()) Add(id, std::move(code), std::move(message), line, Problem::Severity::kWarning);
+    if (!warned_.insert(id + '\n' + code + '\n' + message).second) return;
+    Add(id, std::move(code), std::move(message), line, Problem::Severity::kWarning);
   }
 
   bool HasParseProblem(const std::string& id, std::string_view code) const {
-    return std::any_of(def_.parse_problems.begin(), def_.parse_problems.end(),
-                       [&](const Problem& p) { return p.element_id == id && p.code == code; });
+    return parse_problem_keys_.contains(id + '\n' + std::string(code));
   }
 
   const Node& NodeAt(NodeIndex i) const { return def_.node(i); }
@@ -133,10 +133,11 @@ class Validator {
     }
   }
 
-  void CheckExpression(const std::string& id, const std::optional<ParsedExpression>& expression,
-                       std::string_view what, int fallback_line) {
+  void CheckExpression(const std::string& id, const std::optional<ParsedExpression>& expression, std::string_view what,
+                       int fallback_line) {
     if (!expression || expression->compiled) return;
-    Add(id, "bad_expression", std::string(what) + " '" + expression->source + "': " + expression->compiled.error().message,
+    Add(id, "bad_expression",
+        std::string(what) + " '" + expression->source + "': " + expression->compiled.error().message,
         expression->line > 0 ? expression->line : fallback_line);
   }
 
@@ -152,12 +153,15 @@ class Validator {
         if (!node.outgoing.empty()) Add(node.id, "bad_flow", "an end event cannot have outgoing flows", node.line);
         if (node.end_event().result.empty()) {
           Add(node.id, "end_without_result",
-              "end event '" + node.id + "' has no wb:result, so reaching it concludes nothing; fine after an "
-              "escalation, a mistake on a main path",
+              "end event '" + node.id +
+                  "' has no wb:result, so reaching it concludes nothing; fine after an "
+                  "escalation, a mistake on a main path",
               node.line, Problem::Severity::kWarning);
         }
         return;
-      case NodeKind::kUserTask: CheckUserTask(node); return;
+      case NodeKind::kUserTask:
+        CheckUserTask(node);
+        return;
       case NodeKind::kServiceTask: {
         const ServiceTask& task = node.service_task();
         if (task.handler.empty()) {
@@ -171,7 +175,9 @@ class Validator {
         CheckSingleOutgoing(node);
         return;
       }
-      case NodeKind::kExclusiveGateway: CheckExclusiveGateway(i); return;
+      case NodeKind::kExclusiveGateway:
+        CheckExclusiveGateway(i);
+        return;
       case NodeKind::kParallelGateway:
         if (node.outgoing.empty()) {
           Add(node.id, "gateway_without_outgoing", "parallel gateway '" + node.id + "' has no outgoing flows",
@@ -185,8 +191,9 @@ class Validator {
         CheckSingleOutgoing(node);
         if (!timer.duration && !HasParseProblem(node.id, "bad_duration")) {
           Add(node.id, "timer_without_duration",
-              "timer '" + node.id + "' has no duration; add wb:workingDays to its timerEventDefinition or a "
-              "timeDuration",
+              "timer '" + node.id +
+                  "' has no duration; add wb:workingDays to its timerEventDefinition or a "
+                  "timeDuration",
               node.line);
         }
         return;
@@ -194,14 +201,16 @@ class Validator {
       case NodeKind::kMessageCatch:
         if (node.message_catch().message.empty() && !HasParseProblem(node.id, "unknown_reference")) {
           Add(node.id, "message_without_name",
-              "message catch event '" + node.id + "' names no message; set messageRef to a <message name=...> or "
-              "wb:message",
+              "message catch event '" + node.id +
+                  "' names no message; set messageRef to a <message name=...> or "
+                  "wb:message",
               node.line);
         }
         CheckDeadEnd(node);
         CheckSingleOutgoing(node);
         return;
-      case NodeKind::kUnsupported: return;  // reported by the parser
+      case NodeKind::kUnsupported:
+        return;  // reported by the parser
     }
   }
 
@@ -209,8 +218,9 @@ class Validator {
     const UserTask& task = node.user_task();
     if (task.candidates.empty()) {
       Add(node.id, "user_task_without_candidates",
-          "user task '" + node.id + "' names no candidates; add wb:candidateRole (and wb:candidateDepartment unless "
-          "the case's own department handles it)",
+          "user task '" + node.id +
+              "' names no candidates; add wb:candidateRole (and wb:candidateDepartment unless "
+              "the case's own department handles it)",
           node.line);
     }
     CheckDeadEnd(node);
@@ -229,8 +239,9 @@ class Validator {
                                               [](const CandidateGroup& c) { return !c.department.empty(); });
     if (fixed_department) {
       Add(node.id, "bad_multi_instance",
-          "multi-instance task '" + node.id + "' takes each instance's department from its list; remove "
-          "wb:candidateDepartment",
+          "multi-instance task '" + node.id +
+              "' takes each instance's department from its list; remove "
+              "wb:candidateDepartment",
           node.line);
     }
     CheckExpression(node.id, mi.collection, "collection", node.line);
@@ -261,8 +272,8 @@ class Validator {
     if (gateway.default_flow != kNoFlow) {
       const SequenceFlow& flow = def_.flow(gateway.default_flow);
       if (flow.source != i) {
-        Add(node.id, "bad_default",
-            "default flow '" + flow.id + "' does not leave gateway '" + node.id + "'", node.line);
+        Add(node.id, "bad_default", "default flow '" + flow.id + "' does not leave gateway '" + node.id + "'",
+            node.line);
       } else if (flow.condition) {
         Add(flow.id, "bad_default",
             "default flow '" + flow.id + "' of gateway '" + node.id + "' has a condition; a default flow has none",
@@ -283,8 +294,9 @@ class Validator {
     }
     if (gateway.default_flow_id.empty()) {
       Add(node.id, "exclusive_without_default",
-          "exclusive gateway '" + node.id + "' has conditional flows but no default flow; when no condition holds "
-          "the case would be stuck (set the gateway's default attribute)",
+          "exclusive gateway '" + node.id +
+              "' has conditional flows but no default flow; when no condition holds "
+              "the case would be stuck (set the gateway's default attribute)",
           node.line);
     }
   }
@@ -295,8 +307,8 @@ class Validator {
       const Node& source = NodeAt(flow.source);
       if (source.kind != NodeKind::kExclusiveGateway && source.kind != NodeKind::kUnsupported) {
         Add(flow.id, "unsupported_condition",
-            "flow '" + flow.id + "' has a condition but leaves " + std::string(ElementName(source)) + " '" +
-                source.id + "'; only flows leaving an exclusive gateway are conditional",
+            "flow '" + flow.id + "' has a condition but leaves " + std::string(ElementName(source)) + " '" + source.id +
+                "'; only flows leaving an exclusive gateway are conditional",
             flow.line);
       }
     }
@@ -379,7 +391,7 @@ class Validator {
   // Where the branches of one fork arrive.
   struct ForkArrivals {
     std::map<NodeIndex, std::vector<std::set<FlowIndex>>> joins;  // join -> per branch, flows arrived on
-    std::set<NodeIndex> ends;  // end events reached without a join
+    std::set<NodeIndex> ends;                                     // end events reached without a join
   };
 
   // Explores branch `branch_flow` of `fork`, stopping at joins (recording the flow arrived
@@ -405,6 +417,8 @@ class Validator {
     };
     arrive(branch_flow);
     while (!nodes.empty()) {
+      if (budget_ <= 0) return;  // see kForkAnalysisBudget
+      --budget_;
       const NodeIndex n = nodes.back();
       nodes.pop_back();
       const Node& node = NodeAt(n);
@@ -431,11 +445,15 @@ class Validator {
   // (or the analysis is still in progress higher up the stack).
   NodeIndex MatchingJoin(NodeIndex fork) {
     if (const auto it = matching_join_.find(fork); it != matching_join_.end()) return it->second;
+    // Forks nested deeper than this are left unresolved, which bounds the recursion.
+    if (nesting_ >= kMaxForkNesting) return kNoNode;
+    ++nesting_;
     matching_join_[fork] = kNoNode;  // in progress: a nested reference to itself resolves to nothing
     const ForkArrivals arrivals = AnalyseFork(fork);
     NodeIndex join = kNoNode;
     if (arrivals.joins.size() == 1 && arrivals.ends.empty()) join = arrivals.joins.begin()->first;
     matching_join_[fork] = join;
+    --nesting_;
     return join;
   }
 
@@ -474,8 +492,7 @@ class Validator {
       if (!IsJoin(join)) continue;
       for (const FlowIndex f : join.incoming) {
         const SequenceFlow& flow = def_.flow(f);
-        if (flow.source != kNoNode && !forked[static_cast<std::size_t>(flow.source)] &&
-            !IsFork(NodeAt(flow.source))) {
+        if (flow.source != kNoNode && !forked[static_cast<std::size_t>(flow.source)] && !IsFork(NodeAt(flow.source))) {
           Warn(join.id, "join_mismatch",
                "parallel join '" + join.id + "' waits for a token on flow '" + flow.id +
                    "', but no parallel fork leads there; it would wait forever",
@@ -488,13 +505,13 @@ class Validator {
       const Node& fork = def_.nodes[i];
       if (!IsFork(fork)) continue;
       const ForkArrivals arrivals = AnalyseFork(static_cast<NodeIndex>(i));
+      if (budget_ <= 0) return;              // the analysis was cut short: no warnings from half a picture
       if (arrivals.joins.empty()) continue;  // branches that end separately: legal, nothing to pair
       if (arrivals.joins.size() > 1) {
         std::vector<std::string> ids;
         for (const auto& [j, unused] : arrivals.joins) ids.push_back(NodeAt(j).id);
         Warn(fork.id, "join_mismatch",
-             "the branches of parallel fork '" + fork.id + "' meet at different joins (" + Join(ids) + ")",
-             fork.line);
+             "the branches of parallel fork '" + fork.id + "' meet at different joins (" + Join(ids) + ")", fork.line);
         continue;
       }
       const NodeIndex j = arrivals.joins.begin()->first;
@@ -510,8 +527,8 @@ class Validator {
       for (std::size_t b = 0; b < per_branch.size(); ++b) {
         if (per_branch[b].empty() && arrivals.ends.empty()) {
           Warn(fork.id, "join_mismatch",
-               "branch '" + def_.flow(fork.outgoing[b]).id + "' of parallel fork '" + fork.id + "' never reaches join '" +
-                   join.id + "'",
+               "branch '" + def_.flow(fork.outgoing[b]).id + "' of parallel fork '" + fork.id +
+                   "' never reaches join '" + join.id + "'",
                fork.line);
         }
         for (const FlowIndex f : per_branch[b]) {
@@ -526,22 +543,35 @@ class Validator {
       for (const FlowIndex f : join.incoming) {
         const NodeIndex source = def_.flow(f).source;
         // A source no fork leads to has had its warning above.
-        const bool fed_by_a_fork = source != kNoNode && (forked[static_cast<std::size_t>(source)] || IsFork(NodeAt(source)));
+        const bool fed_by_a_fork =
+            source != kNoNode && (forked[static_cast<std::size_t>(source)] || IsFork(NodeAt(source)));
         if (!arrived.contains(f) && fed_by_a_fork) {
           Warn(join.id, "join_mismatch",
-               "join '" + join.id + "' waits on " + std::to_string(join.incoming.size()) + " flows, but the branches "
-               "of fork '" + fork.id + "' never arrive on '" + def_.flow(f).id + "'",
+               "join '" + join.id + "' waits on " + std::to_string(join.incoming.size()) +
+                   " flows, but the branches "
+                   "of fork '" +
+                   fork.id + "' never arrive on '" + def_.flow(f).id + "'",
                join.line);
         }
       }
     }
   }
 
+  // The fork/join pairing only warns, so on huge or pathological graphs it gives up rather
+  // than take long: it visits at most this many nodes in all, and resolves forks nested at
+  // most this deep.
+  static constexpr long kForkAnalysisBudget = 1'000'000;
+  static constexpr int kMaxForkNesting = 32;
+
   const ProcessDefinition& def_;
   const HandlerCatalog& handlers_;
   std::vector<Problem> problems_;
+  std::set<std::string> warned_;              // id, code, message of each warning given
+  std::set<std::string> parse_problem_keys_;  // id, code of each parse problem
   std::vector<bool> reachable_;
   std::map<NodeIndex, NodeIndex> matching_join_;
+  long budget_ = kForkAnalysisBudget;
+  int nesting_ = 0;
 };
 
 // Sorted, unique.
@@ -568,7 +598,9 @@ Summary Summarize(const ProcessDefinition& def) {
   s.sequence_flows = static_cast<int>(def.flows.size());
   for (const Node& node : def.nodes) {
     switch (node.kind) {
-      case NodeKind::kStartEvent: ++s.start_events; break;
+      case NodeKind::kStartEvent:
+        ++s.start_events;
+        break;
       case NodeKind::kEndEvent:
         ++s.end_events;
         Insert(s.results, node.end_event().result);
@@ -582,8 +614,12 @@ Summary Summarize(const ProcessDefinition& def) {
         ++s.service_tasks;
         Insert(s.handlers, node.service_task().handler);
         break;
-      case NodeKind::kExclusiveGateway: ++s.exclusive_gateways; break;
-      case NodeKind::kParallelGateway: ++s.parallel_gateways; break;
+      case NodeKind::kExclusiveGateway:
+        ++s.exclusive_gateways;
+        break;
+      case NodeKind::kParallelGateway:
+        ++s.parallel_gateways;
+        break;
       case NodeKind::kBoundaryTimer: {
         ++s.boundary_timers;
         const BoundaryTimer& timer = node.boundary_timer();
@@ -596,7 +632,8 @@ Summary Summarize(const ProcessDefinition& def) {
         ++s.message_catches;
         Insert(s.messages, node.message_catch().message);
         break;
-      case NodeKind::kUnsupported: break;
+      case NodeKind::kUnsupported:
+        break;
     }
   }
   return s;

@@ -70,9 +70,7 @@ std::string WithReviewTo(std::string_view target, std::string_view more) {
 
 constexpr std::string_view kDone = R"(<bpmn:endEvent id="done" wb:result="approved"/>)";
 
-TEST(ValidatorTest, AMinimalProcessIsValid) {
-  EXPECT_EQ(Findings(WithReviewTo("done", kDone)), Strings{});
-}
+TEST(ValidatorTest, AMinimalProcessIsValid) { EXPECT_EQ(Findings(WithReviewTo("done", kDone)), Strings{}); }
 
 TEST(ValidatorTest, NoStartEvent) {
   const auto problems = ProblemsOf(R"(<bpmn:userTask id="t" wb:candidateRole="x"/>
@@ -103,7 +101,8 @@ TEST(ValidatorTest, UnreachableNode) {
 <bpmn:sequenceFlow id="f_orphan" sourceRef="orphan" targetRef="done"/>
 <bpmn:sequenceFlow id="f_orphan_timer" sourceRef="orphan_timer" targetRef="done"/>)"));
   ASSERT_EQ(problems.size(), 1u) << "the timer of an unreachable task is not reported separately";
-  EXPECT_EQ(problems[0], (Problem{"orphan", "unreachable_node", "userTask 'orphan' cannot be reached from the start event", 9}));
+  EXPECT_EQ(problems[0],
+            (Problem{"orphan", "unreachable_node", "userTask 'orphan' cannot be reached from the start event", 9}));
 }
 
 TEST(ValidatorTest, BoundaryTimersMakeTheirPathsReachable) {
@@ -120,7 +119,8 @@ TEST(ValidatorTest, DeadEnd) {
   const auto problems = ProblemsOf(std::string(kStart) + "\n" + std::string(kDone));
   EXPECT_EQ(Find(problems, "dead_end", "review").message,
             "userTask 'review' has no outgoing flow; tokens would stop here");
-  EXPECT_EQ(Findings(std::string(kStart) + "\n" + std::string(kDone)), (Strings{"dead_end review", "unreachable_node done"}));
+  EXPECT_EQ(Findings(std::string(kStart) + "\n" + std::string(kDone)),
+            (Strings{"dead_end review", "unreachable_node done"}));
 }
 
 TEST(ValidatorTest, GatewayWithoutOutgoing) {
@@ -210,9 +210,9 @@ TEST(ValidatorTest, BadExpressions) {
 <bpmn:sequenceFlow id="f_yes" sourceRef="g" targetRef="done"><bpmn:conditionExpression>outcome = 'approve'</bpmn:conditionExpression></bpmn:sequenceFlow>
 <bpmn:sequenceFlow id="f_no" sourceRef="g" targetRef="denied"/>)"));
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0], (Problem{"f_yes", "bad_expression",
-                                  "condition 'outcome = 'approve'': column 9: '=' is not an operator; compare with '=='",
-                                  11}));
+  EXPECT_EQ(problems[0],
+            (Problem{"f_yes", "bad_expression",
+                     "condition 'outcome = 'approve'': column 9: '=' is not an operator; compare with '=='", 11}));
   // An empty condition is not "true".
   EXPECT_EQ(Findings(WithReviewTo("g", std::string(kDone) + R"(
 <bpmn:endEvent id="denied" wb:result="denied"/>
@@ -233,9 +233,9 @@ TEST(ValidatorTest, UnknownAndMissingHandlers) {
 <bpmn:sequenceFlow id="f3" sourceRef="nameless" targetRef="rules"/>
 <bpmn:sequenceFlow id="f4" sourceRef="rules" targetRef="e"/>)");
   ASSERT_EQ(problems.size(), 2u);
-  EXPECT_EQ(problems[0], (Problem{"pay", "unknown_handler",
-                                  "no handler named 'payment.request' is registered (known: notify.send, rules.evaluate)",
-                                  5}));
+  EXPECT_EQ(problems[0],
+            (Problem{"pay", "unknown_handler",
+                     "no handler named 'payment.request' is registered (known: notify.send, rules.evaluate)", 5}));
   EXPECT_EQ(problems[1].code, "missing_handler");
   EXPECT_EQ(problems[1].element_id, "nameless");
   // The same process passes against the platform's catalog except for the nameless task.
@@ -329,23 +329,29 @@ TEST(ValidatorTest, MultiInstanceChecks) {
   EXPECT_EQ(mi(R"(<bpmn:userTask id="mi" wb:candidateRole="approver" wb:outcomes="agree,object">
 <bpmn:multiInstanceLoopCharacteristics wb:departments="A,B"><bpmn:completionCondition>outcomes.object &gt; 0</bpmn:completionCondition></bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>)"),
             Strings{});
-  EXPECT_EQ(mi(R"(<bpmn:userTask id="mi" wb:candidateRole="approver"><bpmn:multiInstanceLoopCharacteristics/></bpmn:userTask>)"),
-            Strings{"bad_multi_instance mi"});
-  EXPECT_EQ(mi(R"(<bpmn:userTask id="mi" wb:candidateRole="approver"><bpmn:multiInstanceLoopCharacteristics wb:departments="A" wb:collection="form.d"/></bpmn:userTask>)"),
-            Strings{"bad_multi_instance mi"});
-  EXPECT_EQ(mi(R"(<bpmn:userTask id="mi" wb:candidateRole="approver" wb:candidateDepartment="X"><bpmn:multiInstanceLoopCharacteristics wb:departments="A"/></bpmn:userTask>)"),
-            Strings{"bad_multi_instance mi"});
-  EXPECT_EQ(mi(R"(<bpmn:userTask id="mi" wb:candidateRole="approver"><bpmn:multiInstanceLoopCharacteristics wb:collection="form.(d"><bpmn:completionCondition>nrOfCompletedInstances &gt;</bpmn:completionCondition></bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>)"),
-            (Strings{"bad_expression mi", "bad_expression mi"}));
-  const auto problems = ProblemsOf(base + R"(<bpmn:userTask id="mi" wb:candidateRole="approver" wb:outcomes="agree,object">
+  EXPECT_EQ(
+      mi(R"(<bpmn:userTask id="mi" wb:candidateRole="approver"><bpmn:multiInstanceLoopCharacteristics/></bpmn:userTask>)"),
+      Strings{"bad_multi_instance mi"});
+  EXPECT_EQ(
+      mi(R"(<bpmn:userTask id="mi" wb:candidateRole="approver"><bpmn:multiInstanceLoopCharacteristics wb:departments="A" wb:collection="form.d"/></bpmn:userTask>)"),
+      Strings{"bad_multi_instance mi"});
+  EXPECT_EQ(
+      mi(R"(<bpmn:userTask id="mi" wb:candidateRole="approver" wb:candidateDepartment="X"><bpmn:multiInstanceLoopCharacteristics wb:departments="A"/></bpmn:userTask>)"),
+      Strings{"bad_multi_instance mi"});
+  EXPECT_EQ(
+      mi(R"(<bpmn:userTask id="mi" wb:candidateRole="approver"><bpmn:multiInstanceLoopCharacteristics wb:collection="form.(d"><bpmn:completionCondition>nrOfCompletedInstances &gt;</bpmn:completionCondition></bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>)"),
+      (Strings{"bad_expression mi", "bad_expression mi"}));
+  const auto problems =
+      ProblemsOf(base + R"(<bpmn:userTask id="mi" wb:candidateRole="approver" wb:outcomes="agree,object">
 <bpmn:multiInstanceLoopCharacteristics wb:departments="A,B">
 <bpmn:completionCondition>outcomes.objected &gt; 0 or outcomes.agree == nrOfInstances</bpmn:completionCondition>
 </bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>)");
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0], (Problem{"mi", "unknown_outcome",
-                                  "the completion condition reads outcomes.objected, but the task's outcomes are agree, "
-                                  "object",
-                                  12}));
+  EXPECT_EQ(problems[0],
+            (Problem{"mi", "unknown_outcome",
+                     "the completion condition reads outcomes.objected, but the task's outcomes are agree, "
+                     "object",
+                     12}));
 }
 
 TEST(ValidatorTest, EndWithoutResultIsAWarning) {
@@ -516,10 +522,29 @@ TEST(ValidatorTest, JoinWaitingOnAFlowTheForkNeverFeeds) {
   EXPECT_EQ(Find(problems, "unreachable_node", "c").severity, Problem::Severity::kError);
   bool warned = false;
   for (const Problem& p : problems) {
-    warned = warned || (p.code == "join_mismatch" && p.element_id == "join" &&
-                        p.message.find("'fcj'") != std::string::npos);
+    warned =
+        warned || (p.code == "join_mismatch" && p.element_id == "join" && p.message.find("'fcj'") != std::string::npos);
   }
   EXPECT_TRUE(warned);
+}
+
+TEST(ValidatorTest, LargeAndDeeplyNestedGraphsStayCheap) {
+  // 3000 forks, each nested in the one before, each with a branch that ends: the pairing
+  // gives up on deep nesting instead of recursing 3000 levels, and everything else is linear.
+  std::string body =
+      R"(<bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f_start" sourceRef="start" targetRef="fork0"/>)";
+  constexpr int kForks = 3000;
+  for (int i = 0; i < kForks; ++i) {
+    const std::string n = std::to_string(i);
+    const std::string next = i + 1 < kForks ? "fork" + std::to_string(i + 1) : "last";
+    body += "<bpmn:parallelGateway id=\"fork" + n + "\"/>";
+    body += "<bpmn:endEvent id=\"end" + n + "\" wb:result=\"approved\"/>";
+    body += "<bpmn:sequenceFlow id=\"a" + n + "\" sourceRef=\"fork" + n + "\" targetRef=\"" + next + "\"/>";
+    body += "<bpmn:sequenceFlow id=\"b" + n + "\" sourceRef=\"fork" + n + "\" targetRef=\"end" + n + "\"/>\n";
+  }
+  body += R"(<bpmn:endEvent id="last" wb:result="approved"/>)";
+  const auto problems = ProblemsOf(body);
+  EXPECT_FALSE(HasErrors(problems));
 }
 
 TEST(ValidatorTest, ProblemsComeSortedByLine) {
@@ -563,8 +588,7 @@ std::filesystem::path ProcessesDir() {
   if (const char* dir = std::getenv("WANGBAN_SOURCE_DIR"); dir && *dir) {
     return std::filesystem::path(dir) / "data" / "processes";
   }
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path() / "data" /
-         "processes";
+  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path() / "data" / "processes";
 }
 
 ProcessDefinition LoadShipped(std::string_view file) {
@@ -575,9 +599,10 @@ ProcessDefinition LoadShipped(std::string_view file) {
   const BpmnCheck check = CheckBpmn(text.str(), DefaultHandlerCatalog());
   EXPECT_TRUE(check.definition.has_value()) << file;
   EXPECT_TRUE(check.problems.empty()) << file << ": " << check.problems.size() << " problems, first: "
-                                      << (check.problems.empty() ? "" : check.problems[0].code + " " +
-                                                                            check.problems[0].element_id + " " +
-                                                                            check.problems[0].message);
+                                      << (check.problems.empty()
+                                              ? ""
+                                              : check.problems[0].code + " " + check.problems[0].element_id + " " +
+                                                    check.problems[0].message);
   return check.definition ? *check.definition : ProcessDefinition{};
 }
 
@@ -675,9 +700,19 @@ TEST(ShippedProcessesTest, DamagedFilesNeverCrash) {
     files.push_back(std::move(lines));
   }
   ASSERT_FALSE(files.empty());
-  static const char* const kIds[] = {"start", "gw_acceptance", "gw_decision", "fork_review", "join_review",
-                                     "joint_review", "wait_supplement", "end_approved", "gw_review_done",
-                                     "review_deadline", "flow_deny", "nowhere", ""};
+  static const char* const kIds[] = {"start",
+                                     "gw_acceptance",
+                                     "gw_decision",
+                                     "fork_review",
+                                     "join_review",
+                                     "joint_review",
+                                     "wait_supplement",
+                                     "end_approved",
+                                     "gw_review_done",
+                                     "review_deadline",
+                                     "flow_deny",
+                                     "nowhere",
+                                     ""};
   std::mt19937 rng(4242);
   int valid = 0;
   for (int round = 0; round < 1500; ++round) {
@@ -686,8 +721,12 @@ TEST(ShippedProcessesTest, DamagedFilesNeverCrash) {
     for (int e = 0; e < edits && !lines.empty(); ++e) {
       const std::size_t at = rng() % lines.size();
       switch (rng() % 4) {
-        case 0: lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(at)); break;
-        case 1: lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(at), lines[rng() % lines.size()]); break;
+        case 0:
+          lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(at));
+          break;
+        case 1:
+          lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(at), lines[rng() % lines.size()]);
+          break;
         case 2: {  // point a reference somewhere else
           std::string& line = lines[at];
           for (const char* attribute : {"targetRef=\"", "sourceRef=\"", "attachedToRef=\"", "default=\""}) {
@@ -715,6 +754,34 @@ TEST(ShippedProcessesTest, DamagedFilesNeverCrash) {
     }
   }
   EXPECT_GT(valid, 10) << "some damage is harmless (a flipped byte in a name)";
+}
+
+// Every XML block of docs/bpmn.md that is a whole file runs without errors.
+TEST(DocsTest, ExamplesInBpmnMdValidate) {
+  const std::filesystem::path doc = ProcessesDir().parent_path().parent_path() / "docs" / "bpmn.md";
+  std::ifstream in(doc);
+  ASSERT_TRUE(in.good()) << doc;
+  std::vector<std::string> blocks;
+  std::string line;
+  std::string block;
+  bool in_xml = false;
+  while (std::getline(in, line)) {
+    if (!in_xml && line == "```xml") {
+      in_xml = true;
+      block.clear();
+    } else if (in_xml && line == "```") {
+      in_xml = false;
+      if (block.starts_with("<?xml")) blocks.push_back(block);
+    } else if (in_xml) {
+      block += line + "\n";
+    }
+  }
+  ASSERT_EQ(blocks.size(), 1u);
+  const BpmnCheck check = CheckBpmn(blocks[0], DefaultHandlerCatalog());
+  EXPECT_TRUE(check.ok());
+  ASSERT_EQ(check.problems.size(), 1u);
+  EXPECT_EQ(check.problems[0].code, "end_without_result");
+  EXPECT_EQ(check.problems[0].element_id, "reminded");
 }
 
 TEST(SummaryTest, FormatsOneParagraph) {

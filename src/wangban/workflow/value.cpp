@@ -27,11 +27,21 @@ void AppendString(std::string& out, const std::string& s) {
   out += '"';
   for (const char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           static constexpr char kHex[] = "0123456789abcdef";
@@ -48,10 +58,18 @@ void AppendString(std::string& out, const std::string& s) {
 
 void Append(std::string& out, const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::kNull: out += "null"; return;
-    case Value::Kind::kBool: out += v.as_bool() ? "true" : "false"; return;
-    case Value::Kind::kNumber: AppendNumber(out, v.as_number()); return;
-    case Value::Kind::kString: AppendString(out, v.as_string()); return;
+    case Value::Kind::kNull:
+      out += "null";
+      return;
+    case Value::Kind::kBool:
+      out += v.as_bool() ? "true" : "false";
+      return;
+    case Value::Kind::kNumber:
+      AppendNumber(out, v.as_number());
+      return;
+    case Value::Kind::kString:
+      AppendString(out, v.as_string());
+      return;
     case Value::Kind::kList: {
       out += '[';
       bool first = true;
@@ -91,12 +109,18 @@ const Value* Value::Find(std::string_view key) const {
 bool operator==(const Value& a, const Value& b) {
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
-    case Value::Kind::kNull: return true;
-    case Value::Kind::kBool: return a.as_bool() == b.as_bool();
-    case Value::Kind::kNumber: return a.as_number() == b.as_number();
-    case Value::Kind::kString: return a.as_string() == b.as_string();
-    case Value::Kind::kList: return a.as_list() == b.as_list();
-    case Value::Kind::kObject: return a.as_object() == b.as_object();
+    case Value::Kind::kNull:
+      return true;
+    case Value::Kind::kBool:
+      return a.as_bool() == b.as_bool();
+    case Value::Kind::kNumber:
+      return a.as_number() == b.as_number();
+    case Value::Kind::kString:
+      return a.as_string() == b.as_string();
+    case Value::Kind::kList:
+      return a.as_list() == b.as_list();
+    case Value::Kind::kObject:
+      return a.as_object() == b.as_object();
   }
   return false;
 }
@@ -109,12 +133,18 @@ std::string Value::ToString() const {
 
 std::string_view KindName(Value::Kind kind) {
   switch (kind) {
-    case Value::Kind::kNull: return "null";
-    case Value::Kind::kBool: return "boolean";
-    case Value::Kind::kNumber: return "number";
-    case Value::Kind::kString: return "string";
-    case Value::Kind::kList: return "list";
-    case Value::Kind::kObject: return "object";
+    case Value::Kind::kNull:
+      return "null";
+    case Value::Kind::kBool:
+      return "boolean";
+    case Value::Kind::kNumber:
+      return "number";
+    case Value::Kind::kString:
+      return "string";
+    case Value::Kind::kList:
+      return "list";
+    case Value::Kind::kObject:
+      return "object";
   }
   return "unknown";
 }
@@ -125,12 +155,18 @@ Value ValueFromJson(const nlohmann::json& json) {
   using T = nlohmann::json::value_t;
   switch (json.type()) {
     case T::null:
-    case T::discarded: return Value();
-    case T::boolean: return Value(json.get<bool>());
-    case T::number_integer: return Value(json.get<std::int64_t>());
-    case T::number_unsigned: return Value(json.get<std::uint64_t>());
-    case T::number_float: return Value(json.get<double>());
-    case T::string: return Value(json.get_ref<const std::string&>());
+    case T::discarded:
+      return Value();
+    case T::boolean:
+      return Value(json.get<bool>());
+    case T::number_integer:
+      return Value(json.get<std::int64_t>());
+    case T::number_unsigned:
+      return Value(json.get<std::uint64_t>());
+    case T::number_float:
+      return Value(json.get<double>());
+    case T::string:
+      return Value(json.get_ref<const std::string&>());
     case T::array: {
       Value::List list;
       list.reserve(json.size());
@@ -153,8 +189,10 @@ Value ValueFromJson(const nlohmann::json& json) {
 
 nlohmann::json ValueToJson(const Value& value) {
   switch (value.kind()) {
-    case Value::Kind::kNull: return nullptr;
-    case Value::Kind::kBool: return value.as_bool();
+    case Value::Kind::kNull:
+      return nullptr;
+    case Value::Kind::kBool:
+      return value.as_bool();
     case Value::Kind::kNumber: {
       const double x = value.as_number();
       if (std::isfinite(x) && x == std::trunc(x) && std::fabs(x) <= kMaxExactInteger) {
@@ -162,7 +200,8 @@ nlohmann::json ValueToJson(const Value& value) {
       }
       return x;
     }
-    case Value::Kind::kString: return value.as_string();
+    case Value::Kind::kString:
+      return value.as_string();
     case Value::Kind::kList: {
       nlohmann::json array = nlohmann::json::array();
       for (const Value& item : value.as_list()) array.push_back(ValueToJson(item));

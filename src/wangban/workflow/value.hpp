@@ -29,8 +29,7 @@ class Value {
   // Numbers are IEEE doubles, as in JSON and JavaScript: integers are exact up to 2^53.
   Value(double number) : data_(number) {}
   template <std::integral I>
-    requires(!std::same_as<I, bool>)
-  Value(I number) : data_(static_cast<double>(number)) {}
+  requires(!std::same_as<I, bool>) Value(I number) : data_(static_cast<double>(number)) {}
   Value(std::string s) : data_(std::move(s)) {}
   Value(std::string_view s) : data_(std::string(s)) {}
   Value(const char* s) : data_(std::string(s)) {}
