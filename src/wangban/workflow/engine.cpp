@@ -219,6 +219,44 @@ Result<void> Engine::Apply(Tx& tx, const Loaded& loaded, InstanceState& state, c
                            Transition& transition) {
   const Timestamp now = clock_.Now();
   const std::int64_t t = ToMicros(now);
+  // The instance row first (tasks refer to it): a new instance is inserted in its final state;
+  // an existing one is written back only if nobody changed it since it was read.
+  if (loaded.version == 0) {
+    auto inserted = tx.Exec(
+        "INSERT INTO process_instances (id, process_key, process_version, business_key, state, result, variables,"
+        " tokens, version, started_at, updated_at, ended_at)"
+        " VALUES (:id, :k, :pv, :b, :s, :r, :v, :tk, 1, :t1, :t2, :e)",
+        {{"id", loaded.id},
+         {"k", loaded.definition->key},
+         {"pv", loaded.definition->version},
+         {"b", loaded.business_key},
+         {"s", state.completed ? "completed" : "running"},
+         {"r", state.result ? storage::Value(*state.result) : storage::Value(storage::kNull)},
+         {"v", state.VariablesJson()},
+         {"tk", state.TokensJson()},
+         {"t1", t},
+         {"t2", t},
+         {"e", state.completed ? storage::Value(t) : storage::Value(storage::kNull)}});
+    if (!inserted) return std::unexpected(inserted.error());
+  } else {
+    auto updated = tx.Exec(
+        "UPDATE process_instances SET tokens = :tk, variables = :v, state = :s, result = :r, version = :nv,"
+        " updated_at = :u, ended_at = :e WHERE id = :id AND version = :ov",
+        {{"tk", state.TokensJson()},
+         {"v", state.VariablesJson()},
+         {"s", state.completed ? "completed" : "running"},
+         {"r", state.result ? storage::Value(*state.result) : storage::Value(storage::kNull)},
+         {"nv", loaded.version + 1},
+         {"u", t},
+         {"e", state.completed ? storage::Value(t) : storage::Value(storage::kNull)},
+         {"id", loaded.id},
+         {"ov", loaded.version}});
+    if (!updated) return std::unexpected(updated.error());
+    if (*updated == 0) {
+      // Another transition of this instance committed since we read it: run again on fresh state.
+      return Fail(Error::Unavailable("the process instance changed concurrently", "retry"));
+    }
+  }
   for (std::int64_t token : effects.cancel_tasks_of_tokens) {
     if (auto e = Ok(tx.Exec("UPDATE workflow_tasks SET state = 'cancelled', version = version + 1, completed_at = :t"
                             " WHERE instance_id = :i AND token_id = :k AND state = 'open'",
@@ -283,23 +321,6 @@ Result<void> Engine::Apply(Tx& tx, const Loaded& loaded, InstanceState& state, c
   transition.completed = state.completed;
   transition.result = state.result;
   transition.service_calls = effects.service_calls;
-  auto updated = tx.Exec(
-      "UPDATE process_instances SET tokens = :tk, variables = :v, state = :s, result = :r, version = :nv,"
-      " updated_at = :u, ended_at = :e WHERE id = :id AND version = :ov",
-      {{"tk", state.TokensJson()},
-       {"v", state.VariablesJson()},
-       {"s", state.completed ? "completed" : "running"},
-       {"r", state.result ? storage::Value(*state.result) : storage::Value(storage::kNull)},
-       {"nv", loaded.version + 1},
-       {"u", t},
-       {"e", state.completed ? storage::Value(t) : storage::Value(storage::kNull)},
-       {"id", loaded.id},
-       {"ov", loaded.version}});
-  if (!updated) return std::unexpected(updated.error());
-  if (*updated == 0) {
-    // Another transition of this instance committed since we read it: run again on fresh state.
-    return Fail(Error::Unavailable("the process instance changed concurrently", "retry"));
-  }
   return {};
 }
 
@@ -311,20 +332,6 @@ Result<Transition> Engine::Start(Tx& tx, std::string_view key, std::string_view 
   loaded.business_key = std::string(business_key);
   loaded.definition = *def;
   loaded.version = 0;
-  const std::int64_t t = ToMicros(clock_.Now());
-  if (auto e = Ok(tx.Exec("INSERT INTO process_instances (id, process_key, process_version, business_key, state,"
-                          " variables, tokens, version, started_at, updated_at)"
-                          " VALUES (:id, :k, :pv, :b, 'running', '{}', :tk, 0, :t1, :t2)",
-                          {{"id", loaded.id},
-                           {"k", (*def)->key},
-                           {"pv", (*def)->version},
-                           {"b", loaded.business_key},
-                           {"tk", InstanceState{}.TokensJson()},
-                           {"t1", t},
-                           {"t2", t}}));
-      !e) {
-    return std::unexpected(e.error());
-  }
   InstanceState state;
   Effects effects;
   RunContext run{handlers_, loaded.id, loaded.business_key, &tx};
