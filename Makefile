@@ -15,6 +15,8 @@ test:
 
 bench: build
 	@bench/http/run.sh
+	@bench/identity/run.sh
+	@bench/workflow/run.sh
 
 clean:
 	rm -rf build build-debug build-asan
