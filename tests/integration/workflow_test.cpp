@@ -155,6 +155,21 @@ TEST(WorkflowCliTest, BpmnValidate) {
   EXPECT_EQ(RunWangban({"bpmn", "validate", (tmp / "missing.bpmn").string()}).exit_status, 2);
 }
 
+TEST(WorkflowCliTest, CalendarLoadYearIsUsedByServers) {
+  TempDir dir;
+  const std::string db = "sqlite:" + (dir / "cal.db").string();
+  std::ofstream(dir / "2027.json") << R"({"year":2027,"papers":[],"days":[
+      {"name":"元旦","date":"2027-01-01","isOffDay":true},{"name":"春节","date":"2027-02-06","isOffDay":false}]})";
+  auto loaded = RunWangban({"calendar", "load-year", (dir / "2027.json").string(), "--db", db});
+  EXPECT_EQ(loaded.exit_status, 0) << loaded.output;
+  std::ofstream(dir / "bad.json") << R"({"year":2027,"days":[{"name":"x","date":"2026-05-01","isOffDay":true}]})";
+  auto bad = RunWangban({"calendar", "load-year", (dir / "bad.json").string(), "--db", db});
+  EXPECT_EQ(bad.exit_status, 1) << bad.output;
+  ServerProcess server({.db = db});
+  ASSERT_TRUE(server.ok()) << server.output();
+  EXPECT_EQ(server.client().Get("/api/v1/calendar/working-days?from=2027-02-05&days=1").Json()["date"], "2027-02-06");
+}
+
 TEST(WorkflowCliTest, CalendarAddWorkingDays) {
   auto r = RunWangban({"calendar", "add-working-days", "2024-02-08", "2"});
   EXPECT_EQ(r.exit_status, 0);

@@ -6,6 +6,7 @@
 #include "wangban/api/routes.hpp"
 #include "wangban/common/calendar.hpp"
 #include "wangban/workflow/bpmn_parser.hpp"
+#include "wangban/workflow/calendar_store.hpp"
 #include "wangban/workflow/engine.hpp"
 
 namespace wangban::api {
@@ -20,33 +21,6 @@ bool IsXml(std::optional<std::string_view> ct) {
 }
 
 }  // namespace
-
-// Stores a calendar year and loads it into the running calendar (api/workflow_routes.cpp).
-Result<HolidayYear> StoreCalendarYear(ApiContext& ctx, std::string_view document, int route_year,
-                                      std::string_view actor);
-
-Result<HolidayYear> StoreCalendarYear(ApiContext& ctx, std::string_view document, int route_year,
-                                      std::string_view actor) {
-  auto parsed = ParseHolidayYear(document);
-  if (!parsed) return std::unexpected(parsed.error());
-  if (static_cast<int>(parsed->year) != route_year) {
-    return Fail(Error::Validation({{"year", "mismatch", "the document is for " +
-                                                            std::to_string(static_cast<int>(parsed->year)) +
-                                                            ", the path names " + std::to_string(route_year)}}));
-  }
-  auto stored = ctx.db.Transact(storage::kReadWrite, [&](storage::Tx& tx) -> Result<void> {
-    auto r = tx.Exec(
-        "INSERT INTO calendar_years (year, document, updated_at, updated_by) VALUES (:y, :d, :t, :a)"
-        " ON CONFLICT (year) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at,"
-        " updated_by = excluded.updated_by",
-        {{"y", route_year}, {"d", std::string(document)}, {"t", ToMicros(ctx.clock.Now())}, {"a", std::string(actor)}});
-    if (!r) return std::unexpected(r.error());
-    return {};
-  });
-  if (!stored) return std::unexpected(stored.error());
-  if (auto loaded = ctx.calendar->LoadYear(document); !loaded) return std::unexpected(loaded.error());
-  return parsed;
-}
 
 void RegisterWorkflowRoutes(http::Router& router, ApiContext& ctx) {
   AddRoute(router, ctx, http::Method::kGet, "/api/v1/calendar/working-days", "calendar.read",
@@ -96,8 +70,9 @@ void RegisterWorkflowRoutes(http::Router& router, ApiContext& ctx) {
         } catch (...) {
           return Fail(Error::Validation({{"year", "format", "a year from 2000 to 2100"}}));
         }
-        auto stored = StoreCalendarYear(ctx, r.body, year, p->user_id);
+        auto stored = workflow::StoreCalendarYear(ctx.db, ctx.clock, r.body, year, p->user_id);
         if (!stored) return std::unexpected(stored.error());
+        if (auto loaded = ctx.calendar->LoadYear(r.body); !loaded) return std::unexpected(loaded.error());
         int off = 0, worked = 0;
         for (const auto& d : stored->days) (d.off_day ? off : worked) += 1;
         return http::Response::Json(200, {{"year", year}, {"holidays", off}, {"make_up_working_days", worked}});

@@ -78,6 +78,14 @@ int Main(int argc, char** argv) {
   add_days_cmd->add_option("DATE", calendar_date, "YYYY-MM-DD")->required();
   add_days_cmd->add_option("N", calendar_days, "working days, 0 or more")->required();
 
+  std::string year_file;
+  ServeConfig year_config;
+  auto* load_year_cmd = calendar_cmd->add_subcommand(
+      "load-year", "store a year's official holiday notice (holiday-cn JSON); servers load it at start");
+  load_year_cmd->add_option("FILE", year_file, "the holiday-cn JSON document")->required();
+  load_year_cmd->add_option("--db", year_config.db_url, "database URL")->envname("WANGBAN_DB");
+  load_year_cmd->add_option("--data", year_config.data_dir, "data directory")->envname("WANGBAN_DATA");
+
   auto* bpmn_cmd = cli.add_subcommand("bpmn", "BPMN process files");
   bpmn_cmd->require_subcommand(1);
   std::string bpmn_file;
@@ -160,6 +168,7 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (*validate_cmd) return workflow::RunBpmnValidate(bpmn_file, std::cout, std::cerr);
+  if (*load_year_cmd) return LoadCalendarYear(year_config, year_file);
   if (*version_cmd) {
     std::printf("wangban %s (%s)\n", std::string(Version()).c_str(), std::string(GitCommit()).c_str());
     return 0;

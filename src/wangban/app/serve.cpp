@@ -5,6 +5,7 @@
 #include <iostream>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 
 #include "wangban/api/idempotency.hpp"
 #include "wangban/api/routes.hpp"
@@ -13,6 +14,7 @@
 #include "wangban/common/log.hpp"
 #include "wangban/common/calendar.hpp"
 #include "wangban/identity/service.hpp"
+#include "wangban/workflow/calendar_store.hpp"
 #include "wangban/workflow/engine.hpp"
 #include "wangban/jobs/jobs.hpp"
 #include "wangban/jobs/worker.hpp"
@@ -156,14 +158,8 @@ int Serve(const ServeConfig& config) {
   // administrators loaded (PUT /api/v1/calendar/{year}), which win.
   WorkingCalendar calendar;
   if (auto r = LoadOfficialYears(calendar); !r) return StartupFailed("calendar", r.error().message);
-  auto stored_years = (*db)->TransactValue<storage::Rows>(storage::kReadOnly, [](storage::Tx& tx) {
-    return tx.Query("SELECT year, document FROM calendar_years ORDER BY year");
-  });
-  if (!stored_years) return StartupFailed("calendar", stored_years.error().message);
-  for (const auto& row : *stored_years) {
-    if (auto r = calendar.LoadYear(row.Text(1)); !r) {
-      log::Warn("calendar_year_skipped", {{"year", row.Int(0)}, {"error", r.error().message}});
-    }
+  if (auto r = workflow::LoadStoredCalendarYears(**db, calendar); !r) {
+    return StartupFailed("calendar", r.error().message);
   }
   // Service-task handlers arrive with their modules (rules, payment, licenses, delivery,
   // notify); a process naming one that is not registered is refused at deployment.
@@ -323,6 +319,35 @@ int SeedDemo(const ServeConfig& config) {
     return 1;
   }
   std::printf("demo data loaded; every demo account's password is %s\n", kDemoPassword);
+  return 0;
+}
+
+int LoadCalendarYear(const ServeConfig& config, const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "wangban calendar load-year: cannot read %s\n", file.c_str());
+    return 2;
+  }
+  const std::string document((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto db = storage::OpenDatabase(ResolveDbUrl(config), {.pool_size = 1});
+  if (!db) {
+    std::fprintf(stderr, "wangban calendar load-year: %s\n", db.error().message.c_str());
+    return 1;
+  }
+  if (auto m = storage::Migrate(**db); !m) {
+    std::fprintf(stderr, "wangban calendar load-year: %s\n", m.error().message.c_str());
+    return 1;
+  }
+  auto stored = workflow::StoreCalendarYear(**db, SystemClock::Instance(), document, std::nullopt, "cli");
+  if (!stored) {
+    std::fprintf(stderr, "wangban calendar load-year: %s\n", stored.error().message.c_str());
+    for (const auto& f : stored.error().field_errors) {
+      std::fprintf(stderr, "  %s: %s (%s)\n", f.field.c_str(), f.message.c_str(), f.code.c_str());
+    }
+    return 1;
+  }
+  std::printf("stored calendar year %d (%zu days); servers load it at their next start\n",
+              static_cast<int>(stored->year), stored->days.size());
   return 0;
 }
 

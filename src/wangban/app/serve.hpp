@@ -47,6 +47,9 @@ struct StaffCommand {
 // password when none was given on stdin).
 int CreateStaff(const ServeConfig& config, const StaffCommand& command);
 
+// `wangban calendar load-year FILE`: stores a holiday-cn document in the database.
+int LoadCalendarYear(const ServeConfig& config, const std::string& file);
+
 // `wangban seed --demo`: loads the demo data; idempotent.
 int SeedDemo(const ServeConfig& config);
 
