@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers of the benchmark scripts (bench/*/run.sh). Source it, do not run it:
 #
 #   source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -48,6 +49,7 @@ ensure_tools() {  # any of: wrk nginx postgresql curl
     $SUDO apt-get update -qq
     $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
+  # shellcheck disable=SC2034  # for the scripts that source this file
   NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
 }
 
@@ -228,6 +230,7 @@ start_pg() {
   if as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$dir/server.log" -w -t 30 \
       -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $dir" start >/dev/null &&
      as_pg "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres bench; then
+    # shellcheck disable=SC2034  # for the scripts that source this file
     PG_URL_BASE="postgresql://postgres@127.0.0.1:$PG_PORT"
     return 0
   fi

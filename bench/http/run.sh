@@ -10,6 +10,7 @@
 # throwaway PostgreSQL cluster, nginx) and its temp dir are removed on exit, Ctrl-C included.
 set -euo pipefail
 
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 OUT_FILE="$ROOT/bench/http/last-run.txt"
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Identity benchmark of the wangban server: the login rate (POST /api/v1/sessions, bound by
 # argon2id) and authenticated GET /api/v1/me (a session lookup plus a profile read) on SQLite and
-# PostgreSQL. It prints figures and never fails on them: it is a measurement, not a test.
+# PostgreSQL, and /me during a login flood. It prints figures and never fails on them: it is a
+# measurement, not a test. See README.md.
 #
 #   bench/identity/run.sh                 # or: make bench
 #   DURATION=30 bench/identity/run.sh     # seconds per measured run (default 10)
@@ -11,6 +12,7 @@
 # the throwaway PostgreSQL cluster) and its temp dir are removed on exit, Ctrl-C included.
 set -euo pipefail
 
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 OUT_FILE="$ROOT/bench/identity/last-run.txt"
 MODERATE=${MODERATE:-1}
@@ -159,10 +161,10 @@ report() {
     "wrk, the server and PostgreSQL share the machine"
   echo "server    build/wangban serve --no-access-log --demo (default --workers 8 --db-pool 8); login as $ACCOUNT"
   echo
-  printf '%-30s %5s %9s %9s %9s %7s %5s %9s %7s  %s\n' \
+  printf '%-36s %5s %9s %9s %9s %7s %5s %9s %7s  %s\n' \
     target conns rps "p50 ms" "p99 ms" "srv CPU" sys "ms CPU/rq" "db CPU" errors
   for i in "${!LABELS[@]}"; do
-    printf '%-30s %5s %9s %9s %9s %7s %5s %9s %7s  %s\n' "${LABELS[$i]}" "${CONNS[$i]}" "${RPS[$i]}" \
+    printf '%-36s %5s %9s %9s %9s %7s %5s %9s %7s  %s\n' "${LABELS[$i]}" "${CONNS[$i]}" "${RPS[$i]}" \
       "${P50[$i]}" "${P99[$i]}" "${SRV_CPU[$i]}" "${SRV_SYS[$i]}" "${SRV_MS[$i]}" "${DB_CPU[$i]}" "${ERRS[$i]}"
   done
   echo

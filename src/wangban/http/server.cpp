@@ -340,6 +340,9 @@ class Server::Impl final : public internal::BodyLimitResolver {
                            {"ms", static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                                 std::chrono::steady_clock::now() - began)
                                                                 .count())}});
+    // Past the grace period, requests still waiting for a worker are dropped rather than run.
+    const std::size_t dropped = drained ? 0 : pool_.DiscardQueued();
+    if (dropped > 0) log::Warn("shutdown_dropped", {{"queued_requests", dropped}});
     signals_.cancel();
     io_.stop();
     for (auto& t : io_threads_) {

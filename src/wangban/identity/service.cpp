@@ -161,14 +161,18 @@ Principal PrincipalFromRow(const Row& r, std::size_t kind_col, std::size_t name_
 struct IdentityService::HashSlots {
   std::mutex mutex;
   std::condition_variable cv;
-  int free = 1;  // GUARDED_BY(mutex)
+  int free = 1;         // GUARDED_BY(mutex)
+  int waiting = 0;      // GUARDED_BY(mutex)
+  int max_waiting = 1;  // set once at construction
 };
 
 template <typename F>
 auto IdentityService::WithHashSlot(F&& f) {
   {
     std::unique_lock lock(hash_slots_->mutex);
+    ++hash_slots_->waiting;
     hash_slots_->cv.wait(lock, [&] { return hash_slots_->free > 0; });
+    --hash_slots_->waiting;
     --hash_slots_->free;
   }
   struct Release {
@@ -191,8 +195,19 @@ IdentityService::IdentityService(storage::Database& db, const Clock& clock, cons
   hash_slots_->free = config_.max_concurrent_hashes > 0
                           ? config_.max_concurrent_hashes
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  hash_slots_->max_waiting = config_.max_waiting_hashes >= 0 ? config_.max_waiting_hashes : hash_slots_->free;
   // A real hash with the configured cost, so unknown accounts take as long as wrong passwords.
   dummy_hash_ = HashPassword(RandomHex(16), config_.password_hash).value_or("");
+}
+
+Result<void> IdentityService::ShedIfHashQueueFull() {
+  std::lock_guard lock(hash_slots_->mutex);
+  if (hash_slots_->free == 0 && hash_slots_->waiting >= hash_slots_->max_waiting) {
+    Error e = Error::Unavailable("too many logins at once; retry in a moment", "busy");
+    e.retry_after_seconds = 1;
+    return Fail(std::move(e));
+  }
+  return {};
 }
 
 std::string IdentityService::TokenHash(std::string_view token) {
@@ -213,6 +228,7 @@ Result<UserSummary> IdentityService::RegisterPerson(const PersonRegistration& r)
   if (auto p = CheckPasswordPolicy(r.password); !p) Merge(errors, p.error());
   if (auto f = errors.Finish(); !f) return Propagate<UserSummary>(f.error());
 
+  if (auto busy = ShedIfHashQueueFull(); !busy) return Propagate<UserSummary>(busy.error());
   if (auto v = registry_.VerifyPerson(name, id_number); !v) return Propagate<UserSummary>(v.error());
   auto hash = WithHashSlot([&] { return HashPassword(r.password, config_.password_hash); });
   if (!hash) return Propagate<UserSummary>(hash.error());
@@ -290,6 +306,7 @@ Result<UserSummary> IdentityService::RegisterCompany(const CompanyRegistration& 
   if (auto p = CheckPasswordPolicy(r.password); !p) Merge(errors, p.error());
   if (auto f = errors.Finish(); !f) return Propagate<UserSummary>(f.error());
 
+  if (auto busy = ShedIfHashQueueFull(); !busy) return Propagate<UserSummary>(busy.error());
   if (auto v = registry_.VerifyCompany(name, uscc, rep_name); !v) return Propagate<UserSummary>(v.error());
   auto hash = WithHashSlot([&] { return HashPassword(r.password, config_.password_hash); });
   if (!hash) return Propagate<UserSummary>(hash.error());
@@ -523,6 +540,10 @@ Result<LoginResult> IdentityService::Login(std::string_view account_in, std::str
     return Propagate<LoginResult>(found.error());
   }
 
+  if (auto busy = ShedIfHashQueueFull(); !busy) {
+    log::Warn("login_shed", {{"remote", client_address}});
+    return Propagate<LoginResult>(busy.error());
+  }
   // The slow part runs outside any transaction.
   const bool ok = WithHashSlot([&] {
     return user ? VerifyPassword(user->Text(3), password) : (VerifyPassword(dummy_hash_, password), false);

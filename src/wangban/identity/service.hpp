@@ -39,6 +39,10 @@ struct IdentityConfig {
   // argon2id holds `password_hash.memlimit` bytes per hash; at most this many hashes run at once
   // (others wait), so a burst of logins cannot exhaust memory. 0: the number of CPUs.
   int max_concurrent_hashes = 0;
+  // How many more may wait for a slot; beyond that, logins and registrations are refused at
+  // once (503 "busy", Retry-After 1) so that they do not hold the server's workers and stall
+  // every other request. -1: as many as there are slots.
+  int max_waiting_hashes = -1;
 };
 
 struct PersonRegistration {
@@ -177,6 +181,8 @@ class IdentityService {
   // Runs f() holding one of the hashing slots.
   template <typename F>
   auto WithHashSlot(F&& f);
+  // kUnavailable "busy" when the hashing queue is full (load shedding).
+  Result<void> ShedIfHashQueueFull();
 
   std::string dummy_hash_;  // verified against when the account does not exist (equal timing)
   struct HashSlots;

@@ -404,6 +404,34 @@ TEST_P(IdentityServiceTest, ConcurrentLoginsShareTheHashingSlots) {
   EXPECT_EQ(ok.load(), 6);
 }
 
+TEST_P(IdentityServiceTest, AFullHashingQueueShedsLoginsInsteadOfQueueing) {
+  Person("46010019900101123", "13800000001");
+  IdentityConfig tight;
+  tight.password_hash = PasswordHashParams::Minimum();
+  tight.max_concurrent_hashes = 1;
+  tight.max_waiting_hashes = 0;  // nobody may wait
+  IdentityService limited(*db_, clock_, *cipher_, registry_, tight);
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0}, busy{0}, other{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = limited.Login("13800000001", kPassword, "10.0.0." + std::to_string(i), "");
+      if (r) {
+        ++ok;
+      } else if (r.error().reason == "busy") {
+        EXPECT_EQ(r.error().retry_after_seconds, 1);
+        ++busy;
+      } else {
+        ++other;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_GE(ok.load(), 1);
+  EXPECT_EQ(ok.load() + busy.load(), 8);
+  EXPECT_EQ(other.load(), 0);
+}
+
 TEST_P(IdentityServiceTest, PurgesOldSessions) {
   Person("46010019900101123", "13800000001");
   Login("13800000001");

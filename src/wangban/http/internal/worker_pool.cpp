@@ -31,6 +31,15 @@ void WorkerPool::Stop() {
   threads_.clear();
 }
 
+std::size_t WorkerPool::DiscardQueued() {
+  std::deque<std::function<void()>> dropped;
+  {
+    std::lock_guard lock(mutex_);
+    dropped.swap(queue_);
+  }
+  return dropped.size();  // destroyed outside the lock
+}
+
 void WorkerPool::Loop() {
   for (;;) {
     std::function<void()> task;

@@ -22,6 +22,9 @@ class WorkerPool {
   bool TrySubmit(std::function<void()> task);
   // Runs what is queued, then joins the threads.
   void Stop();
+  // Drops what is queued and not yet started (shutdown after the grace period); returns how
+  // many tasks were dropped.
+  std::size_t DiscardQueued();
 
  private:
   void Loop();
