@@ -2,7 +2,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
 
 #include "wangban/common/log.hpp"
 #include "wangban/identity/policy.hpp"
@@ -10,9 +9,6 @@
 
 namespace wangban::api {
 namespace {
-
-std::mutex g_actions_mutex;
-std::vector<std::pair<std::string, std::string>> g_actions;  // GUARDED_BY(g_actions_mutex)
 
 // The session token from "Authorization: Bearer T" or the wb_session cookie.
 struct Credentials {
@@ -65,10 +61,7 @@ void AddRoute(http::Router& router, ApiContext& ctx, http::Method method, std::s
                  path.c_str(), static_cast<int>(action.size()), action.data());
     std::abort();
   }
-  {
-    std::lock_guard lock(g_actions_mutex);
-    g_actions.emplace_back(std::string(http::MethodName(method)) + " " + path, std::string(action));
-  }
+  options.action = std::string(action);
   const bool anonymous = rule->anonymous;
   std::string action_name(action);
   router.Add(
@@ -104,11 +97,6 @@ void AddRoute(http::Router& router, ApiContext& ctx, http::Method method, std::s
         return handler(r, &context->principal);
       },
       options);
-}
-
-const std::vector<std::pair<std::string, std::string>>& RegisteredActions() {
-  std::lock_guard lock(g_actions_mutex);
-  return g_actions;
 }
 
 std::string SessionCookie(std::string_view token, std::int64_t max_age_seconds, bool secure) {

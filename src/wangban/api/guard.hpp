@@ -18,13 +18,11 @@ using GuardedHandler = std::function<http::HandlerResult(http::Request&, const i
 
 inline constexpr std::string_view kSessionCookie = "wb_session";
 
-// Registers a route whose action must exist in the policy table.
+// Registers a route whose action must exist in the policy table; the action is kept in the
+// route's options (http::RouteOptions::action).
 // REQUIRES: identity::FindRule(action) != nullptr (checked at start-up; aborts otherwise).
 void AddRoute(http::Router& router, ApiContext& ctx, http::Method method, std::string path, std::string_view action,
               GuardedHandler handler, http::RouteOptions options = {});
-
-// The policy action of every route registered through AddRoute, keyed "METHOD path".
-const std::vector<std::pair<std::string, std::string>>& RegisteredActions();
 
 // Set-Cookie header values for a new session and for logging out.
 std::string SessionCookie(std::string_view token, std::int64_t max_age_seconds, bool secure);

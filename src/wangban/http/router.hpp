@@ -27,6 +27,9 @@ struct RouteOptions {
   std::size_t max_body_bytes = 1 << 20;
   // Run on the I/O thread. Only for handlers that never block (no database, no disk).
   bool inline_io = false;
+  // The authorization action the route was registered under (set by api::AddRoute), so the
+  // router alone answers "which action guards this route".
+  std::string action;
 };
 
 struct Route {

@@ -2,6 +2,8 @@
 // the check character, so a user who typed a wrong digit in the date hears about the date.
 #include "wangban/identity/id_number.hpp"
 
+#include "wangban/common/calendar.hpp"
+
 #include <array>
 
 #include "wangban/identity/internal/region_code.hpp"
@@ -95,9 +97,6 @@ Result<void> ValidateIdNumber(std::string_view id, std::chrono::year_month_day t
   return {};
 }
 
-std::chrono::year_month_day ChinaDate(Timestamp now) {
-  return std::chrono::year_month_day{
-      std::chrono::floor<std::chrono::days>(now + std::chrono::hours(8))};
-}
+std::chrono::year_month_day ChinaDate(Timestamp now) { return wangban::ChinaDate(now); }
 
 }  // namespace wangban::identity

@@ -58,11 +58,6 @@ void Merge(FieldErrors& errors, const Error& e) {
   for (const auto& f : e.field_errors) errors.Add(f.field, f.code, f.message);
 }
 
-template <typename T>
-Result<T> Propagate(Error e) {
-  return std::unexpected(std::move(e));
-}
-
 Error AlreadyRegistered(std::vector<FieldError> fields) {
   Error e = Error::Conflict("already registered", "already_registered");
   e.field_errors = std::move(fields);
@@ -226,12 +221,12 @@ Result<UserSummary> IdentityService::RegisterPerson(const PersonRegistration& r)
   auto phone = ValidatePhone(r.phone);
   if (!phone) Merge(errors, phone.error());
   if (auto p = CheckPasswordPolicy(r.password); !p) Merge(errors, p.error());
-  if (auto f = errors.Finish(); !f) return Propagate<UserSummary>(f.error());
+  if (auto f = errors.Finish(); !f) return Fail(f.error());
 
-  if (auto busy = ShedIfHashQueueFull(); !busy) return Propagate<UserSummary>(busy.error());
-  if (auto v = registry_.VerifyPerson(name, id_number); !v) return Propagate<UserSummary>(v.error());
+  if (auto busy = ShedIfHashQueueFull(); !busy) return Fail(busy.error());
+  if (auto v = registry_.VerifyPerson(name, id_number); !v) return Fail(v.error());
   auto hash = WithHashSlot([&] { return HashPassword(r.password, config_.password_hash); });
-  if (!hash) return Propagate<UserSummary>(hash.error());
+  if (!hash) return Fail(hash.error());
 
   const std::string id = NewId(clock_);
   const std::string id_hash = cipher_.LookupHash(id_number);
@@ -281,9 +276,9 @@ Result<UserSummary> IdentityService::RegisterPerson(const PersonRegistration& r)
   });
   if (!done) {
     if (done.error().reason == "unique_violation") {
-      return Propagate<UserSummary>(AlreadyRegistered({{"id_number", "taken", "already registered"}}));
+      return Fail(AlreadyRegistered({{"id_number", "taken", "already registered"}}));
     }
-    return Propagate<UserSummary>(done.error());
+    return Fail(done.error());
   }
   return UserSummary{id, UserKind::kPerson, name};
 }
@@ -304,12 +299,12 @@ Result<UserSummary> IdentityService::RegisterCompany(const CompanyRegistration& 
   auto phone = ValidatePhone(r.phone);
   if (!phone) Merge(errors, phone.error());
   if (auto p = CheckPasswordPolicy(r.password); !p) Merge(errors, p.error());
-  if (auto f = errors.Finish(); !f) return Propagate<UserSummary>(f.error());
+  if (auto f = errors.Finish(); !f) return Fail(f.error());
 
-  if (auto busy = ShedIfHashQueueFull(); !busy) return Propagate<UserSummary>(busy.error());
-  if (auto v = registry_.VerifyCompany(name, uscc, rep_name); !v) return Propagate<UserSummary>(v.error());
+  if (auto busy = ShedIfHashQueueFull(); !busy) return Fail(busy.error());
+  if (auto v = registry_.VerifyCompany(name, uscc, rep_name); !v) return Fail(v.error());
   auto hash = WithHashSlot([&] { return HashPassword(r.password, config_.password_hash); });
-  if (!hash) return Propagate<UserSummary>(hash.error());
+  if (!hash) return Fail(hash.error());
 
   const std::string id = NewId(clock_);
   auto done = db_.Transact(storage::kReadWrite, [&](Tx& tx) -> Result<void> {
@@ -343,9 +338,9 @@ Result<UserSummary> IdentityService::RegisterCompany(const CompanyRegistration& 
   });
   if (!done) {
     if (done.error().reason == "unique_violation") {
-      return Propagate<UserSummary>(AlreadyRegistered({{"uscc", "taken", "already registered"}}));
+      return Fail(AlreadyRegistered({{"uscc", "taken", "already registered"}}));
     }
-    return Propagate<UserSummary>(done.error());
+    return Fail(done.error());
   }
   return UserSummary{id, UserKind::kCompany, name};
 }
@@ -379,14 +374,14 @@ Result<UserSummary> IdentityService::CreateStaff(const Principal* creator, const
       roles.push_back(*role);
     }
   }
-  if (auto f = errors.Finish(); !f) return Propagate<UserSummary>(f.error());
+  if (auto f = errors.Finish(); !f) return Fail(f.error());
   if (creator && !RegionCovers(creator->region, r.region)) {
-    return Propagate<UserSummary>(Error{.code = ErrorCode::kForbidden,
+    return Fail(Error{.code = ErrorCode::kForbidden,
                                         .message = "the region is outside yours",
                                         .reason = "out_of_scope"});
   }
   auto hash = WithHashSlot([&] { return HashPassword(r.password, config_.password_hash); });
-  if (!hash) return Propagate<UserSummary>(hash.error());
+  if (!hash) return Fail(hash.error());
   const std::string id = NewId(clock_);
   const std::int64_t t = ToMicros(clock_.Now());
   auto done = db_.Transact(storage::kReadWrite, [&](Tx& tx) -> Result<void> {
@@ -412,9 +407,9 @@ Result<UserSummary> IdentityService::CreateStaff(const Principal* creator, const
   });
   if (!done) {
     if (done.error().reason == "unique_violation") {
-      return Propagate<UserSummary>(AlreadyRegistered({{"account", "taken", "this staff account exists"}}));
+      return Fail(AlreadyRegistered({{"account", "taken", "this staff account exists"}}));
     }
-    return Propagate<UserSummary>(done.error());
+    return Fail(done.error());
   }
   return UserSummary{id, UserKind::kStaff, name};
 }
@@ -431,7 +426,7 @@ Result<std::vector<Profile>> IdentityService::ListStaff(const Principal& admin, 
         " ORDER BY st.account LIMIT :n",
         {{"p", prefix + "%"}, {"after", after.value_or("")}, {"n", limit + 1}});
   });
-  if (!rows) return Propagate<std::vector<Profile>>(rows.error());
+  if (!rows) return Fail(rows.error());
   std::vector<Profile> out;
   for (const Row& row : *rows) {
     if (!RegionCovers(admin.region, row.Text(4))) continue;
@@ -497,7 +492,7 @@ Result<LoginResult> IdentityService::Login(std::string_view account_in, std::str
   if (password.empty()) errors.Add("password", "required", "required");
   if (account.size() > 128) errors.Add("account", "too_long", "at most 128 characters");
   if (password.size() > kMaxPasswordBytes) errors.Add("password", "too_long", "too long");
-  if (auto f = errors.Finish(); !f) return Propagate<LoginResult>(f.error());
+  if (auto f = errors.Finish(); !f) return Fail(f.error());
 
   const Timestamp now = clock_.Now();
   // Throttle by what was typed (so unknown accounts are throttled alike) and by address.
@@ -537,12 +532,12 @@ Result<LoginResult> IdentityService::Login(std::string_view account_in, std::str
                                     {"remote", client_address},
                                     {"retry_after", found.error().retry_after_seconds.value_or(0)}});
     }
-    return Propagate<LoginResult>(found.error());
+    return Fail(found.error());
   }
 
   if (auto busy = ShedIfHashQueueFull(); !busy) {
     log::Warn("login_shed", {{"remote", client_address}});
-    return Propagate<LoginResult>(busy.error());
+    return Fail(busy.error());
   }
   // The slow part runs outside any transaction.
   const bool ok = WithHashSlot([&] {
@@ -558,12 +553,12 @@ Result<LoginResult> IdentityService::Login(std::string_view account_in, std::str
       if (client_address.empty()) return {};
       return RecordFailure(tx, address_key, config_.address_free_failures, now);
     });
-    if (!recorded) return Propagate<LoginResult>(recorded.error());
+    if (!recorded) return Fail(recorded.error());
     log::Warn("login_failed", {{"account_hash", account_key.substr(5, 16)},
                                {"user", user ? user->Text(0) : std::string()},
                                {"reason", !user ? "unknown_account" : (ok ? "disabled" : "wrong_password")},
                                {"remote", client_address}});
-    return Propagate<LoginResult>(Error{.code = ErrorCode::kUnauthenticated,
+    return Fail(Error{.code = ErrorCode::kUnauthenticated,
                                         .message = "the account or the password is wrong",
                                         .reason = "bad_credentials"});
   }
@@ -600,7 +595,7 @@ Result<LoginResult> IdentityService::Login(std::string_view account_in, std::str
                        {"r", std::string(client_address.substr(0, 64))},
                        {"ua", std::string(user_agent.substr(0, 256))}}));
   });
-  if (!opened) return Propagate<LoginResult>(opened.error());
+  if (!opened) return Fail(opened.error());
   return LoginResult{token, expires, std::move(principal)};
 }
 
@@ -609,20 +604,20 @@ Result<Principal> IdentityService::Authenticate(std::string_view token) {
   if (token.size() != 64 || !std::all_of(token.begin(), token.end(), [](char c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
       })) {
-    return Propagate<Principal>(invalid);
+    return Fail(invalid);
   }
   const std::string hash = TokenHash(token);
   auto row = db_.TransactValue<std::optional<Row>>(storage::kReadOnly,
                                                    [&](Tx& tx) { return tx.QueryOne(kSelectSession, {{"h", hash}}); });
-  if (!row) return Propagate<Principal>(row.error());
-  if (!*row) return Propagate<Principal>(invalid);
+  if (!row) return Fail(row.error());
+  if (!*row) return Fail(invalid);
   const Row& r = **row;
   const std::int64_t now = ToMicros(clock_.Now());
   const std::int64_t idle = std::chrono::duration_cast<std::chrono::microseconds>(config_.session_idle).count();
   const Error expired{.code = ErrorCode::kUnauthenticated, .message = "the session has ended; log in again",
                       .reason = "session_expired"};
   if (!r.IsNull(4) || now >= r.Int(3) || now - r.Int(2) >= idle || r.Text(7) != "active") {
-    return Propagate<Principal>(expired);
+    return Fail(expired);
   }
   Principal p = PrincipalFromRow(r, 5, 6, 8, r.Text(1));
   p.session_id = r.Text(0);
@@ -633,7 +628,7 @@ Result<Principal> IdentityService::Authenticate(std::string_view token) {
       return Ok(tx.Exec("UPDATE sessions SET last_seen_at = :t WHERE id = :id AND revoked_at IS NULL",
                         {{"t", now}, {"id", p.session_id}}));
     });
-    if (!touched) return Propagate<Principal>(touched.error());
+    if (!touched) return Fail(touched.error());
   }
   return p;
 }
@@ -737,7 +732,7 @@ Result<Profile> IdentityService::GetProfile(const Principal& principal) {
     }
     return {};
   });
-  if (!r) return Propagate<Profile>(r.error());
+  if (!r) return Fail(r.error());
   return profile;
 }
 
@@ -762,7 +757,7 @@ AgentGrant GrantFromRow(const Row& r) {
 Result<AgentGrant> IdentityService::GrantAgent(const Principal& principal, std::string_view agent_account_in) {
   const std::string agent_account = Trim(agent_account_in);
   if (agent_account.empty()) {
-    return Propagate<AgentGrant>(Error::Validation({{"agent_account", "required", "the agent's ID number or phone"}}));
+    return Fail(Error::Validation({{"agent_account", "required", "the agent's ID number or phone"}}));
   }
   std::vector<std::string> keys;
   const std::string upper = NormalizeIdNumber(agent_account);
@@ -799,12 +794,12 @@ Result<AgentGrant> IdentityService::GrantAgent(const Principal& principal, std::
     }
     return {};
   });
-  if (!r) return Propagate<AgentGrant>(r.error());
+  if (!r) return Fail(r.error());
   auto row = db_.TransactValue<std::optional<Row>>(storage::kReadOnly, [&](Tx& tx) {
     return tx.QueryOne(std::string(kSelectGrants) + " WHERE g.id = :id", {{"id", id}});
   });
-  if (!row) return Propagate<AgentGrant>(row.error());
-  if (!*row) return Propagate<AgentGrant>(Error::Internal("grant vanished after insert"));
+  if (!row) return Fail(row.error());
+  if (!*row) return Fail(Error::Internal("grant vanished after insert"));
   return GrantFromRow(**row);
 }
 
@@ -819,11 +814,11 @@ Result<std::vector<AgentGrant>> IdentityService::ListAgentGrants(const Principal
   std::string before_id = "~";
   if (after) {
     const auto bar = after->find('|');
-    if (bar == std::string::npos) return Propagate<std::vector<AgentGrant>>(Error::Validation({{"cursor", "format", "bad cursor"}}));
+    if (bar == std::string::npos) return Fail(Error::Validation({{"cursor", "format", "bad cursor"}}));
     try {
       before_t = std::stoll(after->substr(0, bar));
     } catch (...) {
-      return Propagate<std::vector<AgentGrant>>(Error::Validation({{"cursor", "format", "bad cursor"}}));
+      return Fail(Error::Validation({{"cursor", "format", "bad cursor"}}));
     }
     before_id = after->substr(bar + 1);
   }
@@ -839,7 +834,7 @@ Result<std::vector<AgentGrant>> IdentityService::ListAgentGrants(const Principal
                      {"id", before_id},
                      {"n", limit + 1}});
   });
-  if (!rows) return Propagate<std::vector<AgentGrant>>(rows.error());
+  if (!rows) return Fail(rows.error());
   std::vector<AgentGrant> out;
   for (const Row& r : *rows) out.push_back(GrantFromRow(r));
   if (more) *more = static_cast<int>(out.size()) > limit;

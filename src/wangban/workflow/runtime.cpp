@@ -121,7 +121,9 @@ class Runner {
     return {};
   }
 
-  Context VariablesContext() const { return Context::FromObject(Value(ExpressionVariables(def_, state_))); }
+  Context VariablesContext(bool with_visits) const {
+    return Context::FromObject(Value(ExpressionVariables(def_, state_, with_visits)));
+  }
 
   Result<void> Step(std::int64_t id) {
     const auto found = IndexOf(id);
@@ -177,7 +179,12 @@ class Runner {
   }
 
   Result<void> Choose(std::size_t index, const Node& node) {
-    const Context context = VariablesContext();
+    bool with_visits = false;
+    for (FlowIndex f : node.outgoing) {
+      const auto& c = def_.flow(f).condition;
+      if (c && c->compiled && ReadsVisits(c->expression())) with_visits = true;
+    }
+    const Context context = VariablesContext(with_visits);
     FlowIndex chosen = kNoFlow;
     for (FlowIndex f : node.outgoing) {
       const SequenceFlow& flow = def_.flow(f);
@@ -231,7 +238,8 @@ class Runner {
         if (!task.multi_instance->collection->compiled) {
           return Fail(ProcessError("task " + node.id + " has an invalid collection", "bad_expression"));
         }
-        auto list = task.multi_instance->collection->expression().Evaluate(VariablesContext());
+        const Expression& collection = task.multi_instance->collection->expression();
+        auto list = collection.Evaluate(VariablesContext(ReadsVisits(collection)));
         if (!list) return std::unexpected(list.error());
         if (!list->is_list()) {
           return Fail(ProcessError("the collection of task " + node.id + " is not a list", "expression_error"));
@@ -282,7 +290,16 @@ std::optional<std::size_t> WaitingAt(const InstanceState& state, std::int64_t to
 
 }  // namespace
 
-Value::Object ExpressionVariables(const ProcessDefinition& definition, const InstanceState& state) {
+bool ReadsVisits(const Expression& expression) {
+  for (const auto& path : expression.Variables()) {
+    if (path == "visits" || path.starts_with("visits.")) return true;
+  }
+  return false;
+}
+
+Value::Object ExpressionVariables(const ProcessDefinition& definition, const InstanceState& state,
+                                  bool with_visits) {
+  if (!with_visits) return state.variables;
   Value::Object visits;
   for (const Node& node : definition.nodes) {
     auto it = state.visits.find(node.id);
@@ -327,7 +344,9 @@ Result<void> CompleteTask(const ProcessDefinition& definition, InstanceState& st
     Value::Object counts;
     for (const auto& o : task.outcomes) counts[o] = Value(0);
     for (const auto& [name, n] : progress.outcomes) counts[name] = Value(n);
-    Context context = Context::FromObject(Value(ExpressionVariables(definition, state)));
+    const auto& condition = task.multi_instance->completion_condition;
+    const bool with_visits = condition && condition->compiled && ReadsVisits(condition->expression());
+    Context context = Context::FromObject(Value(ExpressionVariables(definition, state, with_visits)));
     context.Set("nrOfInstances", Value(progress.instances))
         .Set("nrOfCompletedInstances", Value(progress.completed))
         .Set("nrOfActiveInstances", Value(progress.instances - progress.completed))

@@ -15,6 +15,7 @@
 
 #include "wangban/common/error.hpp"
 #include "wangban/workflow/definition.hpp"
+#include "wangban/workflow/expression.hpp"
 #include "wangban/workflow/validator.hpp"
 #include "wangban/workflow/value.hpp"
 
@@ -126,8 +127,13 @@ struct RunContext {
 Result<void> StartInstance(const ProcessDefinition& definition, InstanceState& state, Effects& effects,
                            const RunContext& run, Value::Object variables);
 
-// The variables as expressions see them: the instance's variables plus `visits`.
-Value::Object ExpressionVariables(const ProcessDefinition& definition, const InstanceState& state);
+// The variables as expressions see them: the instance's variables plus `visits` (built only
+// when `with_visits`, since it touches every node).
+Value::Object ExpressionVariables(const ProcessDefinition& definition, const InstanceState& state,
+                                  bool with_visits = true);
+
+// True if `expression` reads `visits`.
+bool ReadsVisits(const Expression& expression);
 
 // Completes the user task that `token_id` waits at with `outcome`. Sets variables `outcome`
 // and `tasks.<node id>` ({outcome, data} or, for multi-instance, {outcomes, nrOfInstances,

@@ -389,10 +389,11 @@ class SociDatabase final : public Database {
         } catch (...) {
         }
         Release(std::move(session), false);
-        return fail_all(ClassifyError(config_.backend, e).code == ErrorCode::kUnavailable
-                            ? ClassifyError(config_.backend, e)
-                            : Error::Unavailable(std::string("write batch failed: ") + e.what(),
-                                                 std::string(kRetryReason)));
+        Error error = ClassifyError(config_.backend, e);
+        if (error.code != ErrorCode::kUnavailable) {
+          error = Error::Unavailable(std::string("write batch failed: ") + e.what(), std::string(kRetryReason));
+        }
+        return fail_all(error);
       }
       results[i] = std::move(r);
     }
