@@ -9,6 +9,9 @@ find_package(restinio REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+# Spreadsheets: libxlsxwriter writes .xlsx; minizip (zlib's contrib) opens .xlsx for reading.
+pkg_check_modules(XLSXWRITER REQUIRED IMPORTED_TARGET xlsxwriter)
+pkg_check_modules(MINIZIP REQUIRED IMPORTED_TARGET minizip)
 find_package(PostgreSQL REQUIRED)
 
 # SOCI 4.0 ships no CMake package on Debian.

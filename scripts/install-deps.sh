@@ -9,6 +9,7 @@ BUILD_PKGS=(
   nlohmann-json3-dev libspdlog-dev libcli11-dev
   libsoci-dev libboost-dev libsqlite3-dev libpq-dev
   libssl-dev libsodium-dev libpugixml-dev
+  libxlsxwriter-dev libminizip-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 TEST_PKGS=(

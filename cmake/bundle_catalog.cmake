@@ -1,0 +1,20 @@
+# Script mode: bundles the demo catalog (data/catalog) into one JSON document,
+# {"regions": [...], "departments": [...], "items": [...]}, which the binary embeds for
+# `seed --demo` and `serve --demo`. INPUT is the catalog folder, OUTPUT the bundle.
+file(READ ${INPUT}/regions.json regions)
+file(READ ${INPUT}/departments.json departments)
+file(GLOB items ${INPUT}/items/*.json)
+list(SORT items)
+set(body "{\"regions\": ${regions}, \"departments\": ${departments}, \"items\": [\n")
+set(first TRUE)
+foreach(item ${items})
+  file(READ ${item} content)
+  if(NOT first)
+    string(APPEND body ",\n")
+  endif()
+  set(first FALSE)
+  string(APPEND body "${content}")
+endforeach()
+string(APPEND body "]}\n")
+file(WRITE ${OUTPUT}.tmp "${body}")
+file(RENAME ${OUTPUT}.tmp ${OUTPUT})
