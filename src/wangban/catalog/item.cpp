@@ -310,7 +310,8 @@ Result<Item> ItemFromJson(const ordered_json& document, bool check_form) {
   item.type = r.Text("type", 2);
   if (!item.type.empty() && TypeName(item.type).empty()) {
     errors.Add("type", "enum", "is not a type of the national code set (01-10, 20)");
-  } else if (item.basic_code.size() == 12 && AllDigits(item.basic_code) && item.basic_code.substr(2, 2) != item.type) {
+  } else if (!item.type.empty() && item.basic_code.size() == 12 && AllDigits(item.basic_code) &&
+             item.basic_code.substr(2, 2) != item.type) {
     errors.Add("basic_code", "type_mismatch", "digits 3-4 must equal the type " + item.type);
   }
   item.level = r.Int("level", kMinLevel, kMaxLevel);
@@ -323,7 +324,7 @@ Result<Item> ItemFromJson(const ordered_json& document, bool check_form) {
   item.legal_basis = r.ObjectList<LegalBasis>("legal_basis", true, [](Reader& m) {
     LegalBasis b;
     b.name = m.Text("name", kMaxShortText);
-    b.article = m.Text("article", kMaxLongText);
+    b.article = m.Text("article", kMaxLongText, /*allow_empty=*/true);
     return b;
   });
   if (item.legal_basis.empty() && !errors.Has("legal_basis")) {
