@@ -15,6 +15,7 @@ std::string_view OpenApiDocument() { return kOpenApiDocument; }
 
 void RegisterIdentityRoutes(http::Router& router, ApiContext& ctx);
 void RegisterWorkflowRoutes(http::Router& router, ApiContext& ctx);
+void RegisterCatalogRoutes(http::Router& router, ApiContext& ctx);
 
 namespace {
 
@@ -94,6 +95,7 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
   RegisterOperations(router, context);
   RegisterIdentityRoutes(router, context);
   RegisterWorkflowRoutes(router, context);
+  RegisterCatalogRoutes(router, context);
   if (context.test_clock) RegisterTestClock(router, context);
 }
 

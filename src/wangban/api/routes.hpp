@@ -19,6 +19,9 @@ class IdentityService;
 namespace wangban::workflow {
 class Engine;
 }
+namespace wangban::catalog {
+class CatalogStore;
+}
 
 namespace wangban::api {
 
@@ -31,6 +34,7 @@ struct ApiContext {
   identity::IdentityService* identity = nullptr;
   WorkingCalendar* calendar = nullptr;
   workflow::Engine* workflow = nullptr;
+  catalog::CatalogStore* catalog = nullptr;
   // Adds "Secure" to the session cookie (set when served over TLS, directly or via a proxy).
   bool secure_cookies = false;
   // Non-null only with `serve --test-clock`: tests move time through /api/v1/test/clock.

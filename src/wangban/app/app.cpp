@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "wangban/app/catalog_cli.hpp"
 #include "wangban/app/serve.hpp"
 #include "wangban/common/calendar.hpp"
 #include "wangban/workflow/bpmn_cli.hpp"
@@ -104,6 +105,25 @@ int Main(int argc, char** argv) {
   seed_cmd->add_flag("--demo", seed_demo, "the demo catalog, departments and accounts")->required();
   add_db_options(seed_cmd);
 
+  auto* catalog_cmd = cli.add_subcommand("catalog", "the service item catalog (事项目录)");
+  catalog_cmd->require_subcommand(1);
+  CatalogImportCommand import_command;
+  auto* catalog_import_cmd = catalog_cmd->add_subcommand(
+      "import", "load a spreadsheet (.xlsx or UTF-8 .csv) with the standard columns; all rows or none");
+  catalog_import_cmd->add_option("FILE", import_command.file, "the spreadsheet")->required();
+  catalog_import_cmd->add_flag("--publish", import_command.publish, "publish the changed items");
+  catalog_import_cmd->add_option("--batch", import_command.batch, "with --publish: the batch name, e.g. 第一批不见面事项");
+  add_db_options(catalog_import_cmd);
+  std::string export_format = "xlsx";
+  std::string export_out;
+  auto* catalog_export_cmd = catalog_cmd->add_subcommand("export", "write every published item to a spreadsheet");
+  catalog_export_cmd->add_option("--format", export_format, "xlsx or csv")->capture_default_str();
+  catalog_export_cmd->add_option("--out", export_out, "the file to write")->required();
+  add_db_options(catalog_export_cmd);
+  auto* catalog_report_cmd = catalog_cmd->add_subcommand(
+      "report", "figures per level and department, and 四级四同 deviations (exit 3 when there are any)");
+  add_db_options(catalog_report_cmd);
+
   auto* admin_cmd = cli.add_subcommand("admin", "administration");
   admin_cmd->require_subcommand(1);
   StaffCommand staff;
@@ -138,6 +158,9 @@ int Main(int argc, char** argv) {
   }
   if (!admin_key_file.empty()) admin_config.pii_key_file = admin_key_file;
   if (*seed_cmd) return SeedDemo(admin_config);
+  if (*catalog_import_cmd) return CatalogImport(admin_config, import_command);
+  if (*catalog_export_cmd) return CatalogExport(admin_config, export_format, export_out);
+  if (*catalog_report_cmd) return CatalogReport(admin_config);
   if (*create_staff_cmd) {
     std::string_view rest = roles_csv;
     while (!rest.empty()) {

@@ -1,10 +1,19 @@
 #include "wangban/app/demo.hpp"
 
+#include "wangban/catalog/bundle.hpp"
 #include "wangban/common/log.hpp"
 #include "wangban/identity/id_number.hpp"
 #include "wangban/identity/uscc.hpp"
 
 namespace wangban::app {
+
+// Generated at build time (src/wangban/CMakeLists.txt).
+extern const std::string_view kDemoCatalogBundle;
+extern const std::string_view kDemoProcess_standard_approval;
+extern const std::string_view kDemoProcess_parallel_joint_review;
+extern const std::string_view kDemoProcess_auto_approval;
+extern const std::string_view kDemoProcess_supplement_loop;
+
 namespace {
 
 // An ID number with a correct check character, from 17 digits.
@@ -56,6 +65,27 @@ Result<void> LoadDemoData(identity::IdentityService& id) {
     return r;
   }
   log::Info("demo_data", {{"accounts", static_cast<int>(staff.size()) + 3}});
+  return {};
+}
+
+Result<void> LoadDemoCatalog(catalog::CatalogStore& catalog, workflow::Engine& engine) {
+  for (std::string_view bpmn : {kDemoProcess_standard_approval, kDemoProcess_parallel_joint_review,
+                                kDemoProcess_auto_approval, kDemoProcess_supplement_loop}) {
+    auto deployed = engine.Deploy(bpmn, "demo");
+    if (!deployed) {
+      log::Warn("demo_process_skipped", {{"error", deployed.error().message},
+                                         {"detail", deployed.error().field_errors.empty()
+                                                        ? std::string()
+                                                        : deployed.error().field_errors[0].message}});
+    }
+  }
+  auto bundle = catalog::ParseCatalogBundle(kDemoCatalogBundle);
+  if (!bundle) return std::unexpected(bundle.error());
+  auto loaded = catalog::LoadCatalogBundle(catalog, *bundle, "demo", "演示目录");
+  if (!loaded) return std::unexpected(loaded.error());
+  log::Info("demo_catalog", {{"items", static_cast<std::int64_t>(bundle->items.size())},
+                             {"published", static_cast<std::int64_t>(loaded->published)},
+                             {"departments", static_cast<std::int64_t>(bundle->departments.size())}});
   return {};
 }
 

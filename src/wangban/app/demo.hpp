@@ -1,9 +1,12 @@
-// Demo data for `serve --demo` and `seed --demo`: staff of every role and sample applicants
-// with published passwords. Never loaded otherwise.
+// Demo data for `serve --demo` and `seed --demo`: the demo catalog (data/catalog, embedded),
+// the shipped processes (data/processes), staff of every role and sample applicants with
+// published passwords. Never loaded otherwise.
 #pragma once
 
+#include "wangban/catalog/store.hpp"
 #include "wangban/common/error.hpp"
 #include "wangban/identity/service.hpp"
+#include "wangban/workflow/engine.hpp"
 
 namespace wangban::app {
 
@@ -12,5 +15,10 @@ inline constexpr const char* kDemoPassword = "Wangban@2026";
 
 // Creates the demo accounts that do not exist yet. Idempotent.
 Result<void> LoadDemoData(identity::IdentityService& identity);
+
+// Loads the demo catalog (regions, departments, items published in the batch "演示目录") and
+// deploys the shipped processes whose service handlers `engine` knows (the others are skipped
+// with a warning until their modules register them). Idempotent.
+Result<void> LoadDemoCatalog(catalog::CatalogStore& catalog, workflow::Engine& engine);
 
 }  // namespace wangban::app

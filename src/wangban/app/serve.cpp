@@ -10,6 +10,7 @@
 #include "wangban/api/idempotency.hpp"
 #include "wangban/api/routes.hpp"
 #include "wangban/app/demo.hpp"
+#include "wangban/catalog/store.hpp"
 #include "wangban/common/ids.hpp"
 #include "wangban/common/log.hpp"
 #include "wangban/common/calendar.hpp"
@@ -165,6 +166,10 @@ int Serve(const ServeConfig& config) {
   // notify); a process naming one that is not registered is refused at deployment.
   workflow::HandlerRegistry handlers;
   workflow::Engine engine(**db, clock, calendar, handlers);
+  catalog::CatalogStore catalog(**db, clock);
+  if (config.demo) {
+    if (auto r = LoadDemoCatalog(catalog, engine); !r) return StartupFailed("demo_catalog", r.error().message);
+  }
 
   http::Metrics metrics;
   jobs::JobRegistry job_registry;
@@ -204,6 +209,7 @@ int Serve(const ServeConfig& config) {
                           .identity = &identity,
                           .calendar = &calendar,
                           .workflow = &engine,
+                          .catalog = &catalog,
                           .secure_cookies = config.secure_cookies,
                           .test_clock = test_clock.get()};
   api::RegisterRoutes(router, context);
@@ -316,6 +322,19 @@ int SeedDemo(const ServeConfig& config) {
   }
   if (auto r = LoadDemoData(*(*env)->identity); !r) {
     std::fprintf(stderr, "wangban seed: %s\n", r.error().message.c_str());
+    return 1;
+  }
+  WorkingCalendar calendar;
+  if (auto r = LoadOfficialYears(calendar); !r) {
+    std::fprintf(stderr, "wangban seed: %s\n", r.error().message.c_str());
+    return 1;
+  }
+  workflow::HandlerRegistry handlers;
+  workflow::Engine engine(*(*env)->db, SystemClock::Instance(), calendar, handlers);
+  catalog::CatalogStore catalog(*(*env)->db, SystemClock::Instance());
+  if (auto r = LoadDemoCatalog(catalog, engine); !r) {
+    std::fprintf(stderr, "wangban seed: %s\n", r.error().message.c_str());
+    for (const auto& f : r.error().field_errors) std::fprintf(stderr, "  %s: %s\n", f.field.c_str(), f.message.c_str());
     return 1;
   }
   std::printf("demo data loaded; every demo account's password is %s\n", kDemoPassword);

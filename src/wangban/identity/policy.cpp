@@ -29,6 +29,11 @@ const std::vector<Rule>& PolicyRules() {
       {.action = "process.read",
        .roles = {Role::kWindow, Role::kApprover, Role::kCatalogAdmin, Role::kSupervisor, Role::kAdmin}},
       {.action = "process.deploy", .roles = {Role::kAdmin}},
+      // Catalog: the public guide, its administration by catalog staff of the item's region
+      // (checked in the handler), and reading drafts, history and reports.
+      {.action = "catalog.read", .anonymous = true},
+      {.action = "catalog.manage", .roles = {Role::kCatalogAdmin, Role::kAdmin}},
+      {.action = "catalog.review", .roles = {Role::kCatalogAdmin, Role::kAdmin, Role::kSupervisor}},
       // Staff administration.
       {.action = "staff.create", .roles = {Role::kAdmin}},
       {.action = "staff.list", .roles = {Role::kAdmin}},
