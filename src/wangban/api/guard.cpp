@@ -63,10 +63,23 @@ void AddRoute(http::Router& router, ApiContext& ctx, http::Method method, std::s
   }
   options.action = std::string(action);
   const bool anonymous = rule->anonymous;
+  const bool identify = rule->identify;
   std::string action_name(action);
   router.Add(
       method, std::move(path),
-      [&ctx, anonymous, action_name, handler = std::move(handler), method](http::Request& r) -> http::HandlerResult {
+      [&ctx, anonymous, identify, action_name, handler = std::move(handler), method](http::Request& r)
+          -> http::HandlerResult {
+        if (anonymous && identify && ctx.identity != nullptr) {
+          // Public, but the answer may depend on who asks (drafts for catalog staff).
+          auto credentials = ExtractCredentials(r);
+          if (!credentials) return handler(r, nullptr);
+          auto principal = ctx.identity->Authenticate(credentials->token);
+          if (!principal) return handler(r, nullptr);
+          auto context = std::make_shared<PrincipalContext>();
+          context->principal = std::move(*principal);
+          r.context = context;
+          return handler(r, &context->principal);
+        }
         if (anonymous) return handler(r, nullptr);
         auto credentials = ExtractCredentials(r);
         if (!credentials) return Fail(Error::Unauthenticated("log in first"));

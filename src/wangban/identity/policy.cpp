@@ -31,7 +31,7 @@ const std::vector<Rule>& PolicyRules() {
       {.action = "process.deploy", .roles = {Role::kAdmin}},
       // Catalog: the public guide, its administration by catalog staff of the item's region
       // (checked in the handler), and reading drafts, history and reports.
-      {.action = "catalog.read", .anonymous = true},
+      {.action = "catalog.read", .anonymous = true, .identify = true},
       {.action = "catalog.manage", .roles = {Role::kCatalogAdmin, Role::kAdmin}},
       {.action = "catalog.review", .roles = {Role::kCatalogAdmin, Role::kAdmin, Role::kSupervisor}},
       // Staff administration.

@@ -15,6 +15,8 @@ namespace wangban::identity {
 struct Rule {
   std::string_view action;
   bool anonymous = false;         // no login needed (the principal may be null)
+  bool identify = false;          // anonymous routes: the caller's valid credentials, when sent, give
+                                  // the handler a principal (it may show more); bad ones count as none
   bool any_authenticated = false; // any logged-in user
   bool applicants = false;        // persons and companies (and agents acting for them)
   bool agents_may_act = true;     // applicants: allowed while acting for a principal
