@@ -179,6 +179,7 @@ SearchQuery ParseSearchQuery(std::string_view query) {
   std::set<std::string> all;
   std::vector<std::string> ordered;
   q.indexable = true;
+  bool all_exact = true;
   std::size_t pos = 0;
   while (pos < normalized.size() && q.terms.size() < SearchQuery::kMaxTerms) {
     std::size_t end = normalized.find(' ', pos);
@@ -196,6 +197,7 @@ SearchQuery ParseSearchQuery(std::string_view query) {
       if (!IsCjk(c) || k < t.size()) usable.push_back(t);
     }
     if (usable.empty()) q.indexable = false;
+    if (usable.size() != 1 || usable.size() != tokens.size() || usable[0] != term) all_exact = false;
     for (const auto& t : usable) {
       if (all.insert(t).second) ordered.push_back(t);
     }
@@ -203,6 +205,7 @@ SearchQuery ParseSearchQuery(std::string_view query) {
     q.tokens.push_back(std::move(usable));
   }
   if (q.terms.empty()) q.indexable = false;
+  q.exact = q.indexable && all_exact;
   for (const auto& t : ordered) {
     if (!q.fts_match.empty()) q.fts_match += " AND ";
     q.fts_match += "\"" + t + "\"";

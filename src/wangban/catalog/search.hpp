@@ -33,6 +33,9 @@ struct SearchQuery {
   // True when every term has a bigram or a word: the index can answer. Otherwise (a lone
   // character such as "证") the store scans the normalized text.
   bool indexable = false;
+  // True when every term is exactly one token of the index (a two-character Chinese word, or one
+  // ASCII word): the token's presence is then the match, and no substring check is needed.
+  bool exact = false;
   // The FTS5 MATCH expression: every token quoted, joined by AND (order and adjacency are
   // left to the substring check).
   std::string fts_match;

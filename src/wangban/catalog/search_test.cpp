@@ -27,9 +27,14 @@ TEST(SearchTest, QueryTermsAndTheirTokens) {
   EXPECT_EQ(q.fts_match, "\"施工\" AND \"工许\" AND \"许可\"");
   EXPECT_EQ(q.pg_array, "{\"施工\",\"工许\",\"许可\"}");
 
+  EXPECT_FALSE(q.exact);  // three bigrams: their order is checked on the text
+
   q = ParseSearchQuery("护照 补领");
   EXPECT_EQ(q.terms, (Tokens{"护照", "补领"}));
   EXPECT_TRUE(q.indexable);
+  EXPECT_TRUE(q.exact);  // each term is one bigram: the index answers exactly
+  EXPECT_TRUE(ParseSearchQuery("ICP").exact);
+  EXPECT_FALSE(ParseSearchQuery("icp许可").exact);
 
   // A lone character cannot be looked up in a bigram index: the store scans for it.
   q = ParseSearchQuery("证");

@@ -46,49 +46,71 @@ using storage::Tx;
 #define WB_TIER(instr)                                                                               \
   "CASE WHEN i.name_norm = :q1 OR lower(i.code) = :q2 OR i.basic_code = :q3 THEN 0"                  \
   " WHEN " instr "(i.name_norm, :q4) = 1 THEN 1 WHEN " instr "(i.name_norm, :q5) > 0 THEN 2"        \
-  " WHEN " instr "(i.alias_norm, :q6) > 0 THEN 3 ELSE 4 END"
+  " WHEN " instr "(t.alias_norm, :q6) > 0 THEN 3 ELSE 4 END"
 
+// The exact substring check of every term (not needed when each term is one token: see
+// SearchQuery::exact).
 #define WB_TERMS(instr) \
-  " AND " instr "(i.search_text, :t1) > 0 AND " instr "(i.search_text, :t2) > 0 AND " instr "(i.search_text, :t3) > 0"
+  " AND " instr "(t.search_text, :t1) > 0 AND " instr "(t.search_text, :t2) > 0 AND " instr "(t.search_text, :t3) > 0"
 
 #define WB_PAGE \
   ") ranked WHERE (tier, name_len, code) > (CAST(:c_tier AS INTEGER), CAST(:c_len AS INTEGER), CAST(:c_code AS TEXT))" \
   " ORDER BY tier, name_len, code LIMIT :limit"
 
-constexpr const char* kSearchIndexedSqlite =
-    "SELECT * FROM (SELECT " WB_SUMMARY_COLUMNS ", " WB_TIER("instr") " AS tier, length(i.name_norm) AS name_len"
-    " FROM item_search s JOIN items i ON i.id = s.rowid JOIN departments d ON d.code = i.department"
-    " WHERE item_search MATCH :match" WB_TERMS("instr") WB_FILTERS_SQLITE WB_PAGE;
-constexpr const char* kCountIndexedSqlite =
-    "SELECT COUNT(*) FROM item_search s JOIN items i ON i.id = s.rowid"
-    " WHERE item_search MATCH :match" WB_TERMS("instr") WB_FILTERS_SQLITE;
-constexpr const char* kSearchScanSqlite =
-    "SELECT * FROM (SELECT " WB_SUMMARY_COLUMNS ", " WB_TIER("instr") " AS tier, length(i.name_norm) AS name_len"
-    " FROM items i JOIN departments d ON d.code = i.department"
-    " WHERE 1 = 1" WB_TERMS("instr") WB_FILTERS_SQLITE WB_PAGE;
-constexpr const char* kCountScanSqlite =
-    "SELECT COUNT(*) FROM items i WHERE 1 = 1" WB_TERMS("instr") WB_FILTERS_SQLITE;
+#define WB_RANKED_SQLITE \
+  "SELECT * FROM (SELECT " WB_SUMMARY_COLUMNS ", " WB_TIER("instr") " AS tier, length(i.name_norm) AS name_len"
+#define WB_RANKED_PG \
+  "SELECT * FROM (SELECT " WB_SUMMARY_COLUMNS ", " WB_TIER("strpos") " AS tier, char_length(i.name_norm) AS name_len"
 
-constexpr const char* kSearchIndexedPg =
-    "SELECT * FROM (SELECT " WB_SUMMARY_COLUMNS ", " WB_TIER("strpos") " AS tier, char_length(i.name_norm) AS name_len"
-    " FROM items i JOIN departments d ON d.code = i.department"
-    " WHERE i.grams @> CAST(:match AS TEXT[])" WB_TERMS("strpos") WB_FILTERS_PG WB_PAGE;
-constexpr const char* kCountIndexedPg =
-    "SELECT COUNT(*) FROM items i WHERE i.grams @> CAST(:match AS TEXT[])" WB_TERMS("strpos") WB_FILTERS_PG;
-constexpr const char* kSearchScanPg =
-    "SELECT * FROM (SELECT " WB_SUMMARY_COLUMNS ", " WB_TIER("strpos") " AS tier, char_length(i.name_norm) AS name_len"
-    " FROM items i JOIN departments d ON d.code = i.department"
-    " WHERE 1 = 1" WB_TERMS("strpos") WB_FILTERS_PG WB_PAGE;
-constexpr const char* kCountScanPg = "SELECT COUNT(*) FROM items i WHERE 1 = 1" WB_TERMS("strpos") WB_FILTERS_PG;
+#define WB_FTS_FROM                                                                                 \
+  " FROM item_search s JOIN items i ON i.id = s.rowid JOIN item_texts t ON t.id = i.id"            \
+  " JOIN departments d ON d.code = i.department WHERE item_search MATCH :match"
+#define WB_FTS_COUNT_FROM                                                                           \
+  "SELECT COUNT(*) FROM item_search s JOIN items i ON i.id = s.rowid JOIN item_texts t ON t.id = i.id" \
+  " WHERE item_search MATCH :match"
+#define WB_GIN_FROM                                                                                 \
+  " FROM item_texts t JOIN items i ON i.id = t.id JOIN departments d ON d.code = i.department"     \
+  " WHERE t.grams @> CAST(:match AS TEXT[])"
+#define WB_GIN_COUNT_FROM \
+  "SELECT COUNT(*) FROM item_texts t JOIN items i ON i.id = t.id WHERE t.grams @> CAST(:match AS TEXT[])"
+#define WB_SCAN_FROM \
+  " FROM item_texts t JOIN items i ON i.id = t.id JOIN departments d ON d.code = i.department WHERE 1 = 1"
+#define WB_SCAN_COUNT_FROM "SELECT COUNT(*) FROM item_texts t JOIN items i ON i.id = t.id WHERE 1 = 1"
 
+// A query: the index finds candidates; terms that are not single tokens are checked as substrings.
+constexpr const char* kSearchExactSqlite = WB_RANKED_SQLITE WB_FTS_FROM WB_FILTERS_SQLITE WB_PAGE;
+constexpr const char* kCountExactSqlite = WB_FTS_COUNT_FROM WB_FILTERS_SQLITE;
+constexpr const char* kSearchIndexedSqlite = WB_RANKED_SQLITE WB_FTS_FROM WB_TERMS("instr") WB_FILTERS_SQLITE WB_PAGE;
+constexpr const char* kCountIndexedSqlite = WB_FTS_COUNT_FROM WB_TERMS("instr") WB_FILTERS_SQLITE;
+constexpr const char* kSearchScanSqlite = WB_RANKED_SQLITE WB_SCAN_FROM WB_TERMS("instr") WB_FILTERS_SQLITE WB_PAGE;
+constexpr const char* kCountScanSqlite = WB_SCAN_COUNT_FROM WB_TERMS("instr") WB_FILTERS_SQLITE;
+
+constexpr const char* kSearchExactPg = WB_RANKED_PG WB_GIN_FROM WB_FILTERS_PG WB_PAGE;
+constexpr const char* kCountExactPg = WB_GIN_COUNT_FROM WB_FILTERS_PG;
+constexpr const char* kSearchIndexedPg = WB_RANKED_PG WB_GIN_FROM WB_TERMS("strpos") WB_FILTERS_PG WB_PAGE;
+constexpr const char* kCountIndexedPg = WB_GIN_COUNT_FROM WB_TERMS("strpos") WB_FILTERS_PG;
+constexpr const char* kSearchScanPg = WB_RANKED_PG WB_SCAN_FROM WB_TERMS("strpos") WB_FILTERS_PG WB_PAGE;
+constexpr const char* kCountScanPg = WB_SCAN_COUNT_FROM WB_TERMS("strpos") WB_FILTERS_PG;
+
+// Lists without a query, by code. With a department, its index (department, code) drives the
+// scan (the commonest browse); otherwise the code order stops at the page.
 constexpr const char* kListSqlite =
     "SELECT " WB_SUMMARY_COLUMNS " FROM items i JOIN departments d ON d.code = i.department"
     " WHERE i.code > :c_code" WB_FILTERS_SQLITE " ORDER BY i.code LIMIT :limit";
 constexpr const char* kCountListSqlite = "SELECT COUNT(*) FROM items i WHERE 1 = 1" WB_FILTERS_SQLITE;
+constexpr const char* kListDeptSqlite =
+    "SELECT " WB_SUMMARY_COLUMNS " FROM items i JOIN departments d ON d.code = i.department"
+    " WHERE i.department = :dept AND i.code > :c_code" WB_FILTERS_SQLITE " ORDER BY i.department, i.code LIMIT :limit";
+constexpr const char* kCountListDeptSqlite =
+    "SELECT COUNT(*) FROM items i WHERE i.department = :dept" WB_FILTERS_SQLITE;
 constexpr const char* kListPg =
     "SELECT " WB_SUMMARY_COLUMNS " FROM items i JOIN departments d ON d.code = i.department"
     " WHERE i.code > :c_code" WB_FILTERS_PG " ORDER BY i.code LIMIT :limit";
 constexpr const char* kCountListPg = "SELECT COUNT(*) FROM items i WHERE 1 = 1" WB_FILTERS_PG;
+constexpr const char* kListDeptPg =
+    "SELECT " WB_SUMMARY_COLUMNS " FROM items i JOIN departments d ON d.code = i.department"
+    " WHERE i.department = :dept AND i.code > :c_code" WB_FILTERS_PG " ORDER BY i.department, i.code LIMIT :limit";
+constexpr const char* kCountListDeptPg = "SELECT COUNT(*) FROM items i WHERE i.department = :dept" WB_FILTERS_PG;
 
 #undef WB_FILTERS_SQLITE
 #undef WB_FILTERS_PG
@@ -96,35 +118,35 @@ constexpr const char* kCountListPg = "SELECT COUNT(*) FROM items i WHERE 1 = 1" 
 #undef WB_TIER
 #undef WB_TERMS
 #undef WB_PAGE
+#undef WB_RANKED_SQLITE
+#undef WB_RANKED_PG
+#undef WB_FTS_FROM
+#undef WB_FTS_COUNT_FROM
+#undef WB_GIN_FROM
+#undef WB_GIN_COUNT_FROM
+#undef WB_SCAN_FROM
+#undef WB_SCAN_COUNT_FROM
 
-constexpr const char* kUpsertItemSqlite =
+constexpr const char* kUpsertItem =
     "INSERT INTO items (code, version, basic_code, name, type, level, department, region, audience, online,"
-    " instant, legal_limit_days, promised_limit_days, has_fees, process_key, basis_digest, name_norm, alias_norm,"
-    " search_text, published_at) VALUES (:code, :version, :basic_code, :name, :type, :level, :department, :region,"
+    " instant, legal_limit_days, promised_limit_days, has_fees, process_key, basis_digest, name_norm,"
+    " published_at) VALUES (:code, :version, :basic_code, :name, :type, :level, :department, :region,"
     " :audience, :online, :instant, :legal, :promised, :has_fees, :process_key, :basis_digest, :name_norm,"
-    " :alias_norm, :search_text, :published_at)"
+    " :published_at)"
     " ON CONFLICT (code) DO UPDATE SET version = excluded.version, basic_code = excluded.basic_code,"
     " name = excluded.name, type = excluded.type, level = excluded.level, department = excluded.department,"
     " region = excluded.region, audience = excluded.audience, online = excluded.online,"
     " instant = excluded.instant, legal_limit_days = excluded.legal_limit_days,"
     " promised_limit_days = excluded.promised_limit_days, has_fees = excluded.has_fees,"
     " process_key = excluded.process_key, basis_digest = excluded.basis_digest, name_norm = excluded.name_norm,"
-    " alias_norm = excluded.alias_norm, search_text = excluded.search_text, published_at = excluded.published_at"
-    " RETURNING id";
-constexpr const char* kUpsertItemPg =
-    "INSERT INTO items (code, version, basic_code, name, type, level, department, region, audience, online,"
-    " instant, legal_limit_days, promised_limit_days, has_fees, process_key, basis_digest, name_norm, alias_norm,"
-    " search_text, grams, published_at) VALUES (:code, :version, :basic_code, :name, :type, :level, :department,"
-    " :region, :audience, :online, :instant, :legal, :promised, :has_fees, :process_key, :basis_digest,"
-    " :name_norm, :alias_norm, :search_text, CAST(:grams AS TEXT[]), :published_at)"
-    " ON CONFLICT (code) DO UPDATE SET version = excluded.version, basic_code = excluded.basic_code,"
-    " name = excluded.name, type = excluded.type, level = excluded.level, department = excluded.department,"
-    " region = excluded.region, audience = excluded.audience, online = excluded.online,"
-    " instant = excluded.instant, legal_limit_days = excluded.legal_limit_days,"
-    " promised_limit_days = excluded.promised_limit_days, has_fees = excluded.has_fees,"
-    " process_key = excluded.process_key, basis_digest = excluded.basis_digest, name_norm = excluded.name_norm,"
-    " alias_norm = excluded.alias_norm, search_text = excluded.search_text, grams = excluded.grams,"
     " published_at = excluded.published_at RETURNING id";
+constexpr const char* kUpsertTextSqlite =
+    "INSERT INTO item_texts (id, alias_norm, search_text) VALUES (:id, :alias_norm, :search_text)"
+    " ON CONFLICT (id) DO UPDATE SET alias_norm = excluded.alias_norm, search_text = excluded.search_text";
+constexpr const char* kUpsertTextPg =
+    "INSERT INTO item_texts (id, alias_norm, search_text, grams) VALUES (:id, :alias_norm, :search_text,"
+    " CAST(:grams AS TEXT[])) ON CONFLICT (id) DO UPDATE SET alias_norm = excluded.alias_norm,"
+    " search_text = excluded.search_text, grams = excluded.grams";
 
 constexpr const char* kVersionColumns =
     "v.code, v.document, v.version, v.status, v.created_at, v.created_by, v.published_at, b.name AS batch_name,"
@@ -383,19 +405,19 @@ Result<Published> PublishInTx(Tx& tx, std::string_view code, const std::optional
               {"process_key", item->process_key},
               {"basis_digest", BasisDigest(*item)},
               {"name_norm", name_norm},
-              {"alias_norm", alias_norm},
-              {"search_text", search_text},
               {"published_at", ToMicros(now)}};
+  auto id = tx.QueryOne(kUpsertItem, p);
+  if (!id) return std::unexpected(id.error());
+  const std::int64_t rowid = (*id)->Int(0);
+  Params text = {{"id", rowid}, {"alias_norm", alias_norm}, {"search_text", search_text}};
   if (pg) {
     std::vector<std::string> unique = tokens;
     std::sort(unique.begin(), unique.end());
     unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
-    p.emplace_back("grams", PgArrayLiteral(unique));
+    text.emplace_back("grams", PgArrayLiteral(unique));
   }
-  auto id = tx.QueryOne(pg ? kUpsertItemPg : kUpsertItemSqlite, p);
-  if (!id) return std::unexpected(id.error());
+  if (auto r = tx.Exec(pg ? kUpsertTextPg : kUpsertTextSqlite, text); !r) return std::unexpected(r.error());
   if (!pg) {
-    const std::int64_t rowid = (*id)->Int(0);
     if (auto r = tx.Exec("DELETE FROM item_search WHERE rowid = :id", {{"id", rowid}}); !r) {
       return std::unexpected(r.error());
     }
@@ -710,7 +732,8 @@ Result<ItemPage> CatalogStore::Search(const ItemFilter& filter, int limit, const
     std::string q;
     for (const auto& t : query.terms) q += t;
     auto term = [&](std::size_t i) { return i < query.terms.size() ? query.terms[i] : std::string(); };
-    Params terms = {{"t1", term(0)}, {"t2", term(1)}, {"t3", term(2)}};
+    Params terms;
+    if (!query.indexable || !query.exact) terms = {{"t1", term(0)}, {"t2", term(1)}, {"t3", term(2)}};
     if (query.indexable) {
       terms.emplace_back("match", db_.backend() == Backend::kPostgresql ? query.pg_array : query.fts_match);
     }
@@ -726,9 +749,17 @@ Result<ItemPage> CatalogStore::Search(const ItemFilter& filter, int limit, const
   const bool pg = db_.backend() == Backend::kPostgresql;
   const char* list_sql;
   const char* count_sql;
-  if (!text) {
+  if (!text && filter.department) {
+    list_sql = pg ? kListDeptPg : kListDeptSqlite;
+    count_sql = pg ? kCountListDeptPg : kCountListDeptSqlite;
+    page.emplace_back("dept", *filter.department);
+    filters.emplace_back("dept", *filter.department);
+  } else if (!text) {
     list_sql = pg ? kListPg : kListSqlite;
     count_sql = pg ? kCountListPg : kCountListSqlite;
+  } else if (query.indexable && query.exact) {
+    list_sql = pg ? kSearchExactPg : kSearchExactSqlite;
+    count_sql = pg ? kCountExactPg : kCountExactSqlite;
   } else if (query.indexable) {
     list_sql = pg ? kSearchIndexedPg : kSearchIndexedSqlite;
     count_sql = pg ? kCountIndexedPg : kCountIndexedSqlite;

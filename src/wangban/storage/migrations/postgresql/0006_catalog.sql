@@ -1,6 +1,6 @@
 -- Catalog (wangban::catalog): regions and departments as trees; every version of every service
 -- item as a canonical JSON document; the published version of each item denormalized into
--- `items` for filters and ranking, with its search bigrams in a GIN-indexed array. Times:
+-- `items` for filters and ranking, with its search text and bigrams (GIN) in `item_texts`. Times:
 -- microseconds since epoch.
 CREATE TABLE regions (
   code TEXT PRIMARY KEY,
@@ -66,13 +66,20 @@ CREATE TABLE items (
   process_key TEXT NOT NULL,
   basis_digest TEXT NOT NULL,
   name_norm TEXT NOT NULL,
-  alias_norm TEXT NOT NULL,
-  search_text TEXT NOT NULL,
-  grams TEXT[] NOT NULL,
   published_at BIGINT NOT NULL
 );
 CREATE INDEX items_department ON items (department, code);
 CREATE INDEX items_basic_code ON items (basic_code);
 CREATE INDEX items_type ON items (type, code);
 CREATE INDEX items_region ON items (region, code);
-CREATE INDEX items_grams ON items USING GIN (grams);
+
+-- The searchable text of each published item, apart from `items` so that filtering and listing
+-- read only small rows: aliases and keywords (ranking), the whole normalized text (exact
+-- substring checks) and its bigrams and words (catalog/search.hpp) under a GIN index.
+CREATE TABLE item_texts (
+  id BIGINT PRIMARY KEY REFERENCES items (id) ON DELETE CASCADE,
+  alias_norm TEXT NOT NULL,
+  search_text TEXT NOT NULL,
+  grams TEXT[] NOT NULL
+);
+CREATE INDEX item_texts_grams ON item_texts USING GIN (grams);

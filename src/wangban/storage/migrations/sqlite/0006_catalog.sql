@@ -50,8 +50,8 @@ CREATE UNIQUE INDEX item_versions_draft ON item_versions (code) WHERE status = '
 CREATE UNIQUE INDEX item_versions_published ON item_versions (code) WHERE status = 'published';
 CREATE INDEX item_versions_status ON item_versions (status, code);
 
--- The published version of each item, flattened. `name_norm`, `alias_norm` and `search_text`
--- are normalized (catalog/search.hpp) for ranking and for checking matches exactly.
+-- The published version of each item, flattened; `name_norm` is the name normalized
+-- (catalog/search.hpp) for ranking.
 CREATE TABLE items (
   id INTEGER PRIMARY KEY,
   code TEXT NOT NULL UNIQUE,
@@ -71,14 +71,21 @@ CREATE TABLE items (
   process_key TEXT NOT NULL,
   basis_digest TEXT NOT NULL,
   name_norm TEXT NOT NULL,
-  alias_norm TEXT NOT NULL,
-  search_text TEXT NOT NULL,
   published_at BIGINT NOT NULL
 );
 CREATE INDEX items_department ON items (department, code);
 CREATE INDEX items_basic_code ON items (basic_code);
 CREATE INDEX items_type ON items (type, code);
 CREATE INDEX items_region ON items (region, code);
+
+-- The searchable text of each published item, apart from `items` so that filtering and listing
+-- read only small rows: aliases and keywords (ranking) and the whole normalized text (exact
+-- substring checks).
+CREATE TABLE item_texts (
+  id INTEGER PRIMARY KEY REFERENCES items (id) ON DELETE CASCADE,
+  alias_norm TEXT NOT NULL,
+  search_text TEXT NOT NULL
+);
 
 -- Chinese full text: the tokenizer sees the bigrams and words of catalog/search.hpp separated
 -- by spaces (the trigram tokenizer cannot match two-character words, the commonest queries).
