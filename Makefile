@@ -7,8 +7,9 @@ build:
 	@cmake --build --preset release --target wangban
 
 run: build
+	@scripts/web-build.sh
 	@mkdir -p var
-	./build/wangban serve --port 8080 --data var --demo
+	./build/wangban serve --port 8080 --data var --demo --web web/dist
 
 test:
 	@scripts/test.sh
@@ -17,6 +18,8 @@ bench: build
 	@bench/http/run.sh
 	@bench/identity/run.sh
 	@bench/workflow/run.sh
+	@bench/catalog/run.sh
+	@bench/cases/run.sh
 
 clean:
 	rm -rf build build-debug build-asan

@@ -30,6 +30,18 @@ else
   summary+=("release: BUILD FAILED"); status=1
 fi
 
+echo "== web front end (Vitest, then the browser stories in headless chromium)"
+if [[ -x build/wangban ]]; then
+  WANGBAN_BINARY="$PWD/build/wangban" scripts/web-test.sh --e2e 2>&1 | tee build-logs/web.log
+  if [[ ${PIPESTATUS[0]} -eq 0 ]]; then
+    summary+=("web: $(grep -E "Tests +[0-9]+ passed" build-logs/web.log | tail -1 | tr -s ' ' | sed 's/^ //'), e2e $(grep -E "[0-9]+ passed, [0-9]+ failed" build-logs/web.log | tail -1)")
+  else
+    summary+=("web: FAILED (build-logs/web.log)"); status=1
+  fi
+else
+  summary+=("web: SKIPPED (no release binary)"); status=1
+fi
+
 echo "== ASan+UBSan build (unit tests)"
 if cmake --preset asan >/dev/null && cmake --build --preset asan --target unit_tests; then
   run_ctest asan asan
@@ -39,6 +51,6 @@ fi
 
 elapsed=$(( $(date +%s) - start ))
 verdict=PASS; [[ $status -eq 0 ]] || verdict=FAIL
-joined=$(IFS='; '; echo "${summary[*]}")
+joined=$(printf '%s; ' "${summary[@]}"); joined=${joined%; }
 echo "make test: $verdict — $joined — ${elapsed}s"
 exit $status

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string_view>
@@ -100,10 +101,17 @@ ServerProcess::ServerProcess(ServerOptions options) {
     output_ = kNoBinary;
     return;
   }
+  std::vector<std::string> env = WithTestPiiKey(std::move(options.env));
+  if (std::none_of(env.begin(), env.end(), [](const std::string& e) { return e.starts_with("WANGBAN_AUDIT_KEY_FILE="); })) {
+    const std::filesystem::path key = data_dir_ / "audit-test-key.pem";
+    std::ofstream(key) << kTestAuditKeyPem;
+    std::filesystem::permissions(key, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    env.push_back("WANGBAN_AUDIT_KEY_FILE=" + key.string());
+  }
   SpawnOptions spawn{
       .argv = {binary, "serve", "--host", "127.0.0.1", "--port", "0", "--port-file",
                port_file.string(), "--db", db_url_, "--data", data_dir_.path().string()},
-      .env = WithTestPiiKey(std::move(options.env))};
+      .env = std::move(env)};
   spawn.argv.insert(spawn.argv.end(), options.extra_args.begin(), options.extra_args.end());
   std::expected<ChildProcess, std::string> child = SpawnChild(spawn);
   if (!child) {

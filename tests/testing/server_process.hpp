@@ -26,6 +26,15 @@ inline constexpr const char* kTestPiiKeyHex =
 // `env` plus WANGBAN_PII_KEY=kTestPiiKeyHex when it does not set that variable.
 std::vector<std::string> WithTestPiiKey(std::vector<std::string> env);
 
+// The SM2 key (PEM) signing audit checkpoints of test servers (PostgreSQL deployments must be
+// given one). A test value, never used outside tests.
+inline constexpr const char* kTestAuditKeyPem =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIGHAgEAMBMGByqGSM49AgEGCCqBHM9VAYItBG0wawIBAQQgzqK5zCuFHjNxc0+n\n"
+    "QcyZENfI9ZjNCU7oXlsDGAcNS4ahRANCAATZH2CAxp6uSgPhYCFjevNrYzWm2p2g\n"
+    "hZdxMNmeeWi9iM/FsG94enq+tKxEh+ebiuZvdVN1/hMq55WX0bRqsal7\n"
+    "-----END PRIVATE KEY-----\n";
+
 struct ServerOptions {
   // "sqlite" for a fresh SQLite file in the temp dir, or a full database URL
   // (e.g. from PostgresCluster::CreateDatabase()).

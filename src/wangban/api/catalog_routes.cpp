@@ -441,7 +441,6 @@ void RegisterCatalogRoutes(http::Router& router, ApiContext& ctx) {
              response.headers.emplace_back("content-disposition",
                                            "attachment; filename=\"catalog." + format + "\"; filename*=UTF-8''" +
                                                "%E4%BA%8B%E9%A1%B9%E7%9B%AE%E5%BD%95." + format);
-             response.headers.emplace_back("x-content-type-options", "nosniff");
              return response;
            });
 

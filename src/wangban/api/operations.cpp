@@ -16,6 +16,10 @@ std::string_view OpenApiDocument() { return kOpenApiDocument; }
 void RegisterIdentityRoutes(http::Router& router, ApiContext& ctx);
 void RegisterWorkflowRoutes(http::Router& router, ApiContext& ctx);
 void RegisterCatalogRoutes(http::Router& router, ApiContext& ctx);
+void RegisterFilesRoutes(http::Router& router, ApiContext& ctx);
+void RegisterAuditRoutes(http::Router& router, ApiContext& ctx);
+void RegisterRulesRoutes(http::Router& router, ApiContext& ctx);
+void RegisterCaseRoutes(http::Router& router, ApiContext& ctx);
 
 namespace {
 
@@ -96,6 +100,10 @@ void RegisterRoutes(http::Router& router, ApiContext& context) {
   RegisterIdentityRoutes(router, context);
   RegisterWorkflowRoutes(router, context);
   RegisterCatalogRoutes(router, context);
+  if (context.files) RegisterFilesRoutes(router, context);
+  if (context.audit) RegisterAuditRoutes(router, context);
+  if (context.rules) RegisterRulesRoutes(router, context);
+  if (context.cases) RegisterCaseRoutes(router, context);
   if (context.test_clock) RegisterTestClock(router, context);
 }
 

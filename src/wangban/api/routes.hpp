@@ -22,6 +22,18 @@ class Engine;
 namespace wangban::catalog {
 class CatalogStore;
 }
+namespace wangban::files {
+class FileStore;
+}
+namespace wangban::audit {
+class AuditLog;
+}
+namespace wangban::rules {
+class RuleStore;
+}
+namespace wangban::cases {
+class CaseService;
+}
 
 namespace wangban::api {
 
@@ -35,6 +47,10 @@ struct ApiContext {
   WorkingCalendar* calendar = nullptr;
   workflow::Engine* workflow = nullptr;
   catalog::CatalogStore* catalog = nullptr;
+  files::FileStore* files = nullptr;
+  audit::AuditLog* audit = nullptr;
+  rules::RuleStore* rules = nullptr;
+  cases::CaseService* cases = nullptr;
   // Adds "Secure" to the session cookie (set when served over TLS, directly or via a proxy).
   bool secure_cookies = false;
   // Non-null only with `serve --test-clock`: tests move time through /api/v1/test/clock.

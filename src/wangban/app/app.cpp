@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "wangban/app/catalog_cli.hpp"
+#include "wangban/audit/audit.hpp"
 #include "wangban/app/serve.hpp"
 #include "wangban/common/calendar.hpp"
 #include "wangban/workflow/bpmn_cli.hpp"
@@ -124,6 +125,34 @@ int Main(int argc, char** argv) {
       "report", "figures per level and department, and 四级四同 deviations (exit 3 when there are any)");
   add_db_options(catalog_report_cmd);
 
+  std::string audit_key_file;
+  serve_cmd
+      ->add_option("--audit-key-file", audit_key_file,
+                   "SM2 private key (PEM) signing audit checkpoints; required with PostgreSQL")
+      ->envname("WANGBAN_AUDIT_KEY_FILE");
+  auto* audit_cmd = cli.add_subcommand("audit", "the tamper-evident audit trail");
+  audit_cmd->require_subcommand(1);
+  ServeConfig audit_config;
+  std::string audit_public_key, export_dir;
+  std::vector<std::string> audit_retired_keys;
+  std::int64_t export_seq = 0;
+  auto* audit_verify_cmd = audit_cmd->add_subcommand(
+      "verify", "check every record and checkpoint: exit 0 intact, 1 damaged (naming the first bad record), 2 could not check");
+  auto* audit_export_cmd = audit_cmd->add_subcommand(
+      "export-checkpoint", "write a checkpoint's statement, signature and public key for the openssl CLI");
+  for (auto* cmd : {audit_verify_cmd, audit_export_cmd}) {
+    cmd->add_option("--db", audit_config.db_url, "database URL")->envname("WANGBAN_DB");
+    cmd->add_option("--data", audit_config.data_dir, "data directory")->envname("WANGBAN_DATA");
+  }
+  audit_verify_cmd
+      ->add_option("--public-key", audit_public_key,
+                   "the audit key, public or private PEM (default: <data>/keys/audit-sm2.pem if present)")
+      ->envname("WANGBAN_AUDIT_KEY_FILE");
+  audit_verify_cmd->add_option("--retired-public-key", audit_retired_keys,
+                               "an earlier audit key whose checkpoints stay trusted (repeatable)");
+  audit_export_cmd->add_option("--seq", export_seq, "the checkpoint (default: the latest)");
+  audit_export_cmd->add_option("--out", export_dir, "directory to write into")->required();
+
   auto* admin_cmd = cli.add_subcommand("admin", "administration");
   admin_cmd->require_subcommand(1);
   StaffCommand staff;
@@ -146,6 +175,7 @@ int Main(int argc, char** argv) {
 
   if (*serve_cmd) {
     if (!pii_key_file.empty()) serve.pii_key_file = pii_key_file;
+    if (!audit_key_file.empty()) serve.audit_key_file = audit_key_file;
     if (!web_root.empty()) serve.web_root = web_root;
     if (!port_file.empty()) serve.port_file = port_file;
     return Serve(serve);
@@ -157,6 +187,32 @@ int Main(int argc, char** argv) {
     return Migrate(ResolveDbUrl(c));
   }
   if (!admin_key_file.empty()) admin_config.pii_key_file = admin_key_file;
+  if (*audit_verify_cmd || *audit_export_cmd) {
+    auto db = storage::OpenDatabase(ResolveDbUrl(audit_config), {.pool_size = 2});
+    if (!db) {
+      std::fprintf(stderr, "wangban audit: %s\n", db.error().message.c_str());
+      return 2;
+    }
+    if (*audit_export_cmd) {
+      return audit::RunAuditExportCheckpoint(
+          **db, export_seq > 0 ? std::optional<std::int64_t>(export_seq) : std::nullopt, export_dir, std::cout, std::cerr);
+    }
+    audit::VerifyOptions options;
+    const std::filesystem::path key = audit_public_key.empty() ? audit::GeneratedKeyPath(audit_config.data_dir)
+                                                               : std::filesystem::path(audit_public_key);
+    std::vector<std::string> key_files = audit_retired_keys;
+    std::error_code ec;
+    if (!audit_public_key.empty() || std::filesystem::exists(key, ec)) key_files.insert(key_files.begin(), key.string());
+    for (const auto& file : key_files) {
+      auto pem = audit::ReadPublicKeyPem(file);
+      if (!pem) {
+        std::fprintf(stderr, "wangban audit verify: %s\n", pem.error().message.c_str());
+        return 2;
+      }
+      options.trusted_public_keys.push_back(std::move(*pem));
+    }
+    return audit::RunAuditVerify(**db, std::cout, std::cerr, options);
+  }
   if (*seed_cmd) return SeedDemo(admin_config);
   if (*catalog_import_cmd) return CatalogImport(admin_config, import_command);
   if (*catalog_export_cmd) return CatalogExport(admin_config, export_format, export_out);

@@ -13,6 +13,7 @@ extern const std::string_view kDemoProcess_standard_approval;
 extern const std::string_view kDemoProcess_parallel_joint_review;
 extern const std::string_view kDemoProcess_auto_approval;
 extern const std::string_view kDemoProcess_supplement_loop;
+std::vector<std::pair<std::string, std::string>> DemoRuleFiles();
 
 namespace {
 
@@ -68,7 +69,7 @@ Result<void> LoadDemoData(identity::IdentityService& id) {
   return {};
 }
 
-Result<void> LoadDemoCatalog(catalog::CatalogStore& catalog, workflow::Engine& engine) {
+Result<void> LoadDemoCatalog(catalog::CatalogStore& catalog, workflow::Engine& engine, cases::CaseService& cases) {
   for (std::string_view bpmn : {kDemoProcess_standard_approval, kDemoProcess_parallel_joint_review,
                                 kDemoProcess_auto_approval, kDemoProcess_supplement_loop}) {
     auto deployed = engine.Deploy(bpmn, "demo");
@@ -83,9 +84,16 @@ Result<void> LoadDemoCatalog(catalog::CatalogStore& catalog, workflow::Engine& e
   if (!bundle) return std::unexpected(bundle.error());
   auto loaded = catalog::LoadCatalogBundle(catalog, *bundle, "demo", "演示目录");
   if (!loaded) return std::unexpected(loaded.error());
+  if (auto r = cases.SetWindowDepartment("460100", "HK-XZSP"); !r) return r;
   log::Info("demo_catalog", {{"items", static_cast<std::int64_t>(bundle->items.size())},
                              {"published", static_cast<std::int64_t>(loaded->published)},
                              {"departments", static_cast<std::int64_t>(bundle->departments.size())}});
+  return {};
+}
+
+Result<void> LoadDemoRules(rules::RuleStore& store) {
+  auto loaded = rules::LoadRuleFiles(store, DemoRuleFiles());
+  if (!loaded) return std::unexpected(loaded.error());
   return {};
 }
 

@@ -11,6 +11,12 @@
 #include "wangban/api/routes.hpp"
 #include "wangban/app/demo.hpp"
 #include "wangban/catalog/store.hpp"
+#include "wangban/audit/audit.hpp"
+#include "wangban/cases/service.hpp"
+#include "wangban/files/files.hpp"
+#include "wangban/rules/registry.hpp"
+#include "wangban/rules/service.hpp"
+#include "wangban/rules/store.hpp"
 #include "wangban/common/ids.hpp"
 #include "wangban/common/log.hpp"
 #include "wangban/common/calendar.hpp"
@@ -100,14 +106,19 @@ int StartupFailed(std::string_view stage, std::string_view error) {
 
 // Keeps the periodic housekeeping jobs scheduled (dedupe keys make this idempotent across
 // restarts and nodes).
+// Periodic jobs run in slots of `interval`; the dedupe key names the slot, because a job still
+// holds its own key while it runs (so it could not schedule its successor under the same key),
+// and several nodes scheduling the same slot store it once.
 void ScheduleHousekeeping(storage::Database& db, const Clock& clock, const std::string& kind,
-                          std::chrono::minutes delay) {
+                          std::chrono::minutes interval) {
+  const auto step = std::chrono::duration_cast<std::chrono::microseconds>(interval);
+  const auto slot = clock.Now().time_since_epoch() / step + 1;
   auto r = jobs::Schedule(db, clock,
                           {.kind = kind,
                            .payload = "{}",
-                           .run_at = clock.Now() + std::chrono::duration_cast<std::chrono::microseconds>(delay),
+                           .run_at = Timestamp(slot * step),
                            .max_attempts = 3,
-                           .dedupe_key = "periodic:" + kind});
+                           .dedupe_key = "periodic:" + kind + "@" + std::to_string(slot)});
   if (!r) log::Warn("schedule_failed", {{"kind", kind}, {"error", r.error().message}});
 }
 
@@ -165,20 +176,63 @@ int Serve(const ServeConfig& config) {
   // Service-task handlers arrive with their modules (rules, payment, licenses, delivery,
   // notify); a process naming one that is not registered is refused at deployment.
   workflow::HandlerRegistry handlers;
+  cases::RegisterCaseHandlers(handlers, clock);
+  // 秒批: with --demo the demo persons' registry records; otherwise no registry is configured
+  // yet and every lookup fails, so every 秒批 case goes to a person (silence never approves).
+  rules::RuleStore rule_store(**db, clock);
+  rules::FakeRegistry demo_registry;
+  rules::UnavailableRegistry no_registry;
+  if (config.demo) rules::AddDemoRecords(demo_registry, ChinaDate(clock.Now()));
+  rules::Registry& rule_registry = config.demo ? static_cast<rules::Registry&>(demo_registry) : no_registry;
+  rules::RegisterRuleHandlers(handlers, rule_store, rule_registry, clock);
   workflow::Engine engine(**db, clock, calendar, handlers);
   catalog::CatalogStore catalog(**db, clock);
+  files::FileStore file_store(**db, **blobs, clock);
+  cases::FileLookup file_lookup = [&file_store](std::string_view id) -> Result<cases::FileRef> {
+    auto f = file_store.Get(id);
+    if (!f) return std::unexpected(f.error());
+    return cases::FileRef{f->id, f->owner_id, f->media_type, f->name, f->size};
+  };
+  // The audit trail: records in each change's transaction, SM2-signed checkpoints every minute.
+  auto audit_signer = audit::LoadOrCreateSigner(config.audit_key_file, config.data_dir,
+                                                (*db)->backend() == storage::Backend::kSqlite || config.demo);
+  if (!audit_signer) return StartupFailed("audit_key", audit_signer.error().message);
+  audit::AuditLog audit_log(**db, clock, std::move(*audit_signer));
+  cases::AuditSink audit_sink = [&clock](storage::Tx& tx, const cases::AuditEvent& e) -> Result<void> {
+    auto appended = audit::Append(
+        tx, clock,
+        {.stream = e.stream, .actor = e.actor, .action = e.action, .subject = e.subject, .details_json = e.details_json});
+    if (!appended) return std::unexpected(appended.error());  // unchanged: may be "retry"
+    return {};
+  };
+  cases::CaseService case_service(**db, clock, calendar, catalog, engine, file_lookup, audit_sink);
   if (config.demo) {
-    if (auto r = LoadDemoCatalog(catalog, engine); !r) return StartupFailed("demo_catalog", r.error().message);
+    if (auto r = LoadDemoCatalog(catalog, engine, case_service); !r) {
+      return StartupFailed("demo_catalog", r.error().message);
+    }
+    if (auto r = LoadDemoRules(rule_store); !r) return StartupFailed("demo_rules", r.error().message);
   }
 
   http::Metrics metrics;
   jobs::JobRegistry job_registry;
   engine.RegisterJobs(job_registry);
+  case_service.RegisterJobs(job_registry);
   job_registry.Register("identity.purge_sessions", [&](const jobs::JobContext&) -> Result<void> {
     auto purged = identity.PurgeExpiredSessions();
     if (!purged) return std::unexpected(purged.error());
     log::Info("sessions_purged", {{"count", *purged}});
     ScheduleHousekeeping(**db, clock, "identity.purge_sessions", std::chrono::minutes(60));
+    return {};
+  });
+  job_registry.Register("audit.checkpoint", [&](const jobs::JobContext&) -> Result<void> {
+    ScheduleHousekeeping(**db, clock, "audit.checkpoint", audit::kRecommendedCheckpointInterval);
+    auto c = audit_log.Checkpoint();
+    if (!c) return std::unexpected(c.error());
+    if (c->created) {
+      // A copy outside the database: the latest checkpoint itself could be deleted.
+      log::Info("audit_checkpoint", {{"seq", c->seq}, {"records", c->records}, {"streams", c->streams},
+                                     {"signature", c->signature_base64}});
+    }
     return {};
   });
   job_registry.Register("api.purge_idempotency_keys", [&](const jobs::JobContext&) -> Result<void> {
@@ -192,6 +246,7 @@ int Serve(const ServeConfig& config) {
     worker = std::make_unique<jobs::Worker>(**db, clock, job_registry);
     ScheduleHousekeeping(**db, clock, "identity.purge_sessions", std::chrono::minutes(1));
     ScheduleHousekeeping(**db, clock, "api.purge_idempotency_keys", std::chrono::minutes(1));
+    ScheduleHousekeeping(**db, clock, "audit.checkpoint", audit::kRecommendedCheckpointInterval);
     metrics.AddCollector([w = worker.get()](std::string& out) {
       const auto& s = w->stats();
       out += "# HELP wangban_jobs_total Background jobs by outcome (this process).\n# TYPE wangban_jobs_total counter\n";
@@ -210,6 +265,10 @@ int Serve(const ServeConfig& config) {
                           .calendar = &calendar,
                           .workflow = &engine,
                           .catalog = &catalog,
+                          .files = &file_store,
+                          .audit = &audit_log,
+                          .rules = &rule_store,
+                          .cases = &case_service,
                           .secure_cookies = config.secure_cookies,
                           .test_clock = test_clock.get()};
   api::RegisterRoutes(router, context);
@@ -330,9 +389,20 @@ int SeedDemo(const ServeConfig& config) {
     return 1;
   }
   workflow::HandlerRegistry handlers;
+  cases::RegisterCaseHandlers(handlers, SystemClock::Instance());
+  rules::RuleStore rule_store(*(*env)->db, SystemClock::Instance());
+  rules::UnavailableRegistry no_registry;
+  rules::RegisterRuleHandlers(handlers, rule_store, no_registry, SystemClock::Instance());
   workflow::Engine engine(*(*env)->db, SystemClock::Instance(), calendar, handlers);
   catalog::CatalogStore catalog(*(*env)->db, SystemClock::Instance());
-  if (auto r = LoadDemoCatalog(catalog, engine); !r) {
+  cases::CaseService case_service(*(*env)->db, SystemClock::Instance(), calendar, catalog, engine,
+                                  cases::FileLookup(), cases::AuditSink());
+  if (auto r = LoadDemoCatalog(catalog, engine, case_service); r) {
+    if (auto rr = LoadDemoRules(rule_store); !rr) {
+      std::fprintf(stderr, "wangban seed: %s\n", rr.error().message.c_str());
+      return 1;
+    }
+  } else {
     std::fprintf(stderr, "wangban seed: %s\n", r.error().message.c_str());
     for (const auto& f : r.error().field_errors) std::fprintf(stderr, "  %s: %s\n", f.field.c_str(), f.message.c_str());
     return 1;

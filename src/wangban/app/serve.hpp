@@ -29,6 +29,9 @@ struct ServeConfig {
   // Personal-data key: a file holding 128 hex characters, or the hex itself in WANGBAN_PII_KEY.
   // With SQLite and neither given, <data>/keys/pii.key is created on first start.
   std::optional<std::filesystem::path> pii_key_file;
+  // The SM2 key (PEM) signing audit checkpoints; generated under the data directory for SQLite
+  // and --demo, required with PostgreSQL.
+  std::optional<std::filesystem::path> audit_key_file;
   bool demo = false;        // load demo data (accounts with published passwords)
   bool test_clock = false;  // run on a fake clock moved through /api/v1/test/clock
   bool secure_cookies = false;

@@ -34,6 +34,25 @@ const std::vector<Rule>& PolicyRules() {
       {.action = "catalog.read", .anonymous = true, .identify = true},
       {.action = "catalog.manage", .roles = {Role::kCatalogAdmin, Role::kAdmin}},
       {.action = "catalog.review", .roles = {Role::kCatalogAdmin, Role::kAdmin, Role::kSupervisor}},
+      // Cases: applicants (and their agents) open, edit, submit and withdraw their own; anyone
+      // logged in reads the cases they may see (the service answers 404 otherwise); window
+      // clerks and approvers work on their department's tasks.
+      {.action = "case.create", .applicants = true},
+      {.action = "case.edit", .applicants = true},
+      {.action = "case.submit", .applicants = true},
+      {.action = "case.withdraw", .applicants = true},
+      {.action = "case.read", .any_authenticated = true},
+      {.action = "task.work", .roles = {Role::kWindow, Role::kApprover}},
+      // Files: anyone logged in uploads (applicants their materials, window staff scans); a
+      // download is the owner's (staff read case materials through the case).
+      {.action = "files.upload", .any_authenticated = true},
+      {.action = "files.read", .any_authenticated = true},
+      // 秒批 rules of an item: catalog staff keep them, reviewing staff read them.
+      {.action = "rules.read",
+       .roles = {Role::kCatalogAdmin, Role::kAdmin, Role::kSupervisor, Role::kApprover, Role::kWindow}},
+      {.action = "rules.write", .roles = {Role::kCatalogAdmin, Role::kAdmin}},
+      // The tamper-evident audit trail.
+      {.action = "audit.verify", .roles = {Role::kSupervisor, Role::kAdmin}},
       // Staff administration.
       {.action = "staff.create", .roles = {Role::kAdmin}},
       {.action = "staff.list", .roles = {Role::kAdmin}},

@@ -50,9 +50,15 @@ std::vector<std::string> SplitOutcomes(std::string_view csv) {
   return out;
 }
 
-std::string CaseDepartment(const Value::Object& variables) {
+// The department a task without one of its own goes to: `case.role_departments.<role>` when
+// the case names one for the role (the region's one-stop window accepts for every department),
+// else `case.department`.
+std::string CaseDepartment(const Value::Object& variables, std::string_view role) {
   auto it = variables.find("case");
   if (it == variables.end() || !it->second.is_object()) return {};
+  if (const Value* by_role = it->second.Find("role_departments"); by_role && by_role->is_object()) {
+    if (const Value* d = by_role->Find(role); d && d->is_string() && !d->as_string().empty()) return d->as_string();
+  }
   const Value* d = it->second.Find("department");
   return d && d->is_string() ? d->as_string() : std::string();
 }
@@ -289,7 +295,6 @@ Result<void> Engine::Apply(Tx& tx, const Loaded& loaded, InstanceState& state, c
                                              timer.timer_node_id});
     if (!job) return std::unexpected(job.error());
   }
-  const std::string case_department = CaseDepartment(state.variables);
   for (const TaskToOpen& open : effects.open_tasks) {
     const std::string id = NewId(clock_);
     std::optional<std::int64_t> due;
@@ -310,7 +315,7 @@ Result<void> Engine::Apply(Tx& tx, const Loaded& loaded, InstanceState& state, c
       return e;
     }
     for (const CandidateGroup& g : open.candidates) {
-      const std::string department = g.department.empty() ? case_department : g.department;
+      const std::string department = g.department.empty() ? CaseDepartment(state.variables, g.role) : g.department;
       auto e = tx.Exec("INSERT INTO workflow_task_candidates (task_id, role, department) VALUES (:t, :r, :d)",
                        {{"t", id}, {"r", g.role}, {"d", department}});
       if (!e && e.error().reason != "unique_violation") return std::unexpected(e.error());
@@ -372,7 +377,14 @@ Result<TaskView> Engine::Claim(std::string_view task_id, const TaskActor& actor)
 
 Result<Transition> Engine::Complete(std::string_view task_id, const TaskActor& actor, std::string_view outcome,
                                     std::string_view opinion, const Value::Object& data) {
-  return db_.TransactValue<Transition>(storage::kReadWrite, [&](Tx& tx) -> Result<Transition> {
+  return db_.TransactValue<Transition>(storage::kReadWrite, [&](Tx& tx) {
+    return Complete(tx, task_id, actor, outcome, opinion, data);
+  });
+}
+
+Result<Transition> Engine::Complete(Tx& tx, std::string_view task_id, const TaskActor& actor,
+                                    std::string_view outcome, std::string_view opinion, const Value::Object& data) {
+  {
     auto row = tx.QueryOne(std::string(kSelectTask) + " WHERE t.id = :id", {{"id", std::string(task_id)}});
     if (!row) return std::unexpected(row.error());
     if (!*row) return Fail(Error::NotFound("no such task"));
@@ -410,7 +422,7 @@ Result<Transition> Engine::Complete(std::string_view task_id, const TaskActor& a
     Transition transition;
     if (auto r = Apply(tx, *loaded, loaded->instance, effects, transition); !r) return std::unexpected(r.error());
     return transition;
-  });
+  }
 }
 
 Result<Transition> Engine::Correlate(Tx& tx, std::string_view instance_id, std::string_view message,
@@ -462,7 +474,11 @@ void Engine::RegisterJobs(jobs::JobRegistry& registry) {
 }
 
 Result<InstanceView> Engine::GetInstance(std::string_view instance_id) {
-  return db_.TransactValue<InstanceView>(storage::kReadOnly, [&](Tx& tx) -> Result<InstanceView> {
+  return db_.TransactValue<InstanceView>(storage::kReadOnly, [&](Tx& tx) { return GetInstance(tx, instance_id); });
+}
+
+Result<InstanceView> Engine::GetInstance(Tx& tx, std::string_view instance_id) {
+  {
     auto row = tx.QueryOne(
         "SELECT id, process_key, process_version, business_key, state, result, variables, tokens, version,"
         " started_at, ended_at FROM process_instances WHERE id = :id",
@@ -476,7 +492,51 @@ Result<InstanceView> Engine::GetInstance(std::string_view instance_id) {
                    state->variables, state->tokens, r.Int(8), FromMicros(r.Int(9)), std::nullopt};
     if (auto e = r.OptInt(10)) v.ended_at = FromMicros(*e);
     return v;
-  });
+  }
+}
+
+Result<std::vector<TaskView>> Engine::InstanceTasks(Tx& tx, std::string_view instance_id, std::string_view state) {
+  auto rows = tx.Query(std::string(kSelectTask) + " WHERE t.instance_id = :i AND (:s = 'any' OR t.state = :s2)"
+                           " ORDER BY t.created_at, t.id",
+                       {{"i", std::string(instance_id)}, {"s", std::string(state)}, {"s2", std::string(state)}});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<TaskView> out;
+  for (const Row& r : *rows) {
+    TaskView task = TaskFromRow(r);
+    auto groups = Candidates(tx, task.id);
+    if (!groups) return std::unexpected(groups.error());
+    task.candidates = std::move(*groups);
+    out.push_back(std::move(task));
+  }
+  return out;
+}
+
+Result<TaskView> Engine::GetTask(Tx& tx, std::string_view task_id) {
+  auto row = tx.QueryOne(std::string(kSelectTask) + " WHERE t.id = :id", {{"id", std::string(task_id)}});
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return Fail(Error::NotFound("no such task"));
+  TaskView task = TaskFromRow(**row);
+  auto groups = Candidates(tx, task.id);
+  if (!groups) return std::unexpected(groups.error());
+  task.candidates = std::move(*groups);
+  return task;
+}
+
+Result<void> Engine::Terminate(Tx& tx, std::string_view instance_id, std::string_view reason) {
+  const std::int64_t t = ToMicros(clock_.Now());
+  // No token is left, so a timer job that fires later finds nothing to do.
+  auto ended = tx.Exec(
+      "UPDATE process_instances SET state = 'terminated', result = :r, tokens = '[]', version = version + 1,"
+      " updated_at = :t, ended_at = :t2 WHERE id = :id AND state = 'running'",
+      {{"r", std::string(reason)}, {"t", t}, {"t2", t}, {"id", std::string(instance_id)}});
+  if (!ended) return std::unexpected(ended.error());
+  if (*ended == 0) return Fail(Error::Conflict("the process is not running", "not_running"));
+  auto cancelled = tx.Exec(
+      "UPDATE workflow_tasks SET state = 'cancelled', completed_at = :t, version = version + 1"
+      " WHERE instance_id = :id AND state = 'open'",
+      {{"t", t}, {"id", std::string(instance_id)}});
+  if (!cancelled) return std::unexpected(cancelled.error());
+  return {};
 }
 
 Result<TaskView> Engine::GetTask(std::string_view task_id) {

@@ -124,6 +124,9 @@ class Engine {
   // "task_claimed"; kValidationFailed for an outcome the task does not offer.
   Result<Transition> Complete(std::string_view task_id, const TaskActor& actor, std::string_view outcome,
                               std::string_view opinion, const Value::Object& data);
+  // The same inside the caller's transaction (cases record their own change with it).
+  Result<Transition> Complete(storage::Tx& tx, std::string_view task_id, const TaskActor& actor,
+                              std::string_view outcome, std::string_view opinion, const Value::Object& data);
   // Delivers a message to the instance's token waiting for it. kNotFound if none waits.
   Result<Transition> Correlate(std::string_view instance_id, std::string_view message, const Value::Object& payload);
   // The same inside the caller's transaction.
@@ -135,6 +138,13 @@ class Engine {
   void RegisterJobs(jobs::JobRegistry& registry);
 
   Result<InstanceView> GetInstance(std::string_view instance_id);
+  Result<InstanceView> GetInstance(storage::Tx& tx, std::string_view instance_id);
+  Result<TaskView> GetTask(storage::Tx& tx, std::string_view task_id);
+  // The instance's tasks in `state` (open, completed, cancelled or any), oldest first.
+  Result<std::vector<TaskView>> InstanceTasks(storage::Tx& tx, std::string_view instance_id, std::string_view state);
+  // Ends a running instance (a withdrawn case): open tasks are cancelled, pending timers find no
+  // token. kConflict "not_running" when it already ended.
+  Result<void> Terminate(storage::Tx& tx, std::string_view instance_id, std::string_view reason);
   Result<TaskView> GetTask(std::string_view task_id);
   Result<std::vector<TaskView>> ListTasks(const TaskFilter& filter);
 

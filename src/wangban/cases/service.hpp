@@ -1,0 +1,172 @@
+// Cases (办件) end to end: an applicant's draft, its materials, submission (validated, numbered,
+// clocked and started in one transaction), the window's acceptance, refusal or one-time
+// supplement notice (一次性告知), department review and joint review, special procedures that
+// stop the clock, withdrawal, and the decision. Every change writes the case, its timeline event
+// and its audit record in one transaction.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "wangban/catalog/store.hpp"
+#include "wangban/common/calendar.hpp"
+#include "wangban/common/case_clock.hpp"
+#include "wangban/common/clock.hpp"
+#include "wangban/common/error.hpp"
+#include "wangban/identity/principal.hpp"
+#include "wangban/storage/database.hpp"
+#include "wangban/workflow/engine.hpp"
+
+namespace wangban::catalog {
+class FormSchema;
+}
+
+namespace wangban::cases {
+
+// An uploaded file as the case module needs it (files module, through FileLookup).
+struct FileRef {
+  std::string id;
+  std::string owner_id;
+  std::string media_type;
+  std::string name;
+  std::int64_t size = 0;
+};
+using FileLookup = std::function<Result<FileRef>(std::string_view file_id)>;
+
+// One audit record (audit module, through AuditSink), appended in the case's transaction.
+struct AuditEvent {
+  std::string stream;  // the case id
+  std::string actor;   // user id
+  std::string action;  // "case.submitted", "case.opened", "material.downloaded", ...
+  std::string subject; // the case number (or id for drafts)
+  std::string details_json;
+};
+using AuditSink = std::function<Result<void>(storage::Tx&, const AuditEvent&)>;
+
+struct CaseConfig {
+  WarningPolicy warnings;  // yellow share of the limit
+};
+
+// What a caller may know about a case; the route turns it into JSON. `view_json` is the
+// document of GET /api/v1/cases/{id} for this caller (timeline filtered for applicants).
+struct CaseResult {
+  std::string id;
+  std::string status;
+  std::optional<std::string> number;
+  std::optional<std::string> due_date;
+  std::string view_json;
+};
+
+struct TaskCompletion {
+  std::string outcome;  // accept, refuse, request_supplement, approve, deny, agree, object, suspend, resume
+  std::string opinion;
+  struct Missing {
+    std::string material_code;  // a material of the item, or "form"
+    std::string reason;
+  };
+  std::vector<Missing> missing;  // request_supplement
+  std::string procedure;         // suspend: hearing, inspection, expert_review, other
+};
+
+struct CaseListFilter {
+  std::optional<std::string> status;
+  int limit = 20;
+  std::optional<std::string> after;  // the last case id of the previous page
+};
+
+struct CaseList {
+  std::string items_json;  // a JSON array of case summaries
+  std::optional<std::string> next_after;
+};
+
+class CaseService {
+ public:
+  // REQUIRES: every argument outlives the service. `files` and `audit` may be empty functions
+  // only in tests that do not use them.
+  CaseService(storage::Database& db, const Clock& clock, const WorkingCalendar& calendar,
+              catalog::CatalogStore& catalog, workflow::Engine& engine, FileLookup files, AuditSink audit,
+              CaseConfig config = {});
+  ~CaseService();
+
+  // A draft for a published item (kNotFound otherwise). `form_json` may be partial.
+  Result<CaseResult> Create(const identity::Principal& p, std::string_view item_code, std::string_view form_json);
+  // Replaces the form (draft or supplement_requested only; kConflict "not_editable").
+  Result<CaseResult> PatchForm(const identity::Principal& p, std::string_view case_id, std::string_view form_json);
+  // Attaches one material: exactly one of file_id, license_id, commitment. Checks the material
+  // exists (kNotFound), a license only where the item names an e-license type and a commitment
+  // only where the item allows it (422), and that the file is the applicant's (422).
+  struct MaterialInput {
+    std::optional<std::string> file_id;
+    std::optional<std::string> license_id;
+    bool commitment = false;
+  };
+  Result<CaseResult> PutMaterial(const identity::Principal& p, std::string_view case_id, std::string_view code,
+                                 const MaterialInput& input);
+  // Validates everything at once (form fields as "form.<path>", materials as "materials.<code>",
+  // "commitment_signed"), then numbers the case, starts its clock and its process.
+  Result<CaseResult> Submit(const identity::Principal& p, std::string_view case_id, bool commitment_signed);
+  // After a supplement request: validates again, returns the case to the window, resumes the clock.
+  Result<CaseResult> Resubmit(const identity::Principal& p, std::string_view case_id);
+  // Before a decision. Ends the process.
+  Result<CaseResult> Withdraw(const identity::Principal& p, std::string_view case_id, std::string_view reason);
+
+  // The case as the caller may see it (404 for anyone else). Staff opening a case leaves an
+  // audit record.
+  Result<CaseResult> Get(const identity::Principal& p, std::string_view case_id);
+  Result<CaseList> List(const identity::Principal& p, const CaseListFilter& filter);
+  // The audit records of the case (staff who may see the case, and its applicant).
+  Result<void> CheckVisible(const identity::Principal& p, std::string_view case_id);
+  // A material's file for staff (with an audit record) or the applicant.
+  Result<FileRef> MaterialFile(const identity::Principal& p, std::string_view case_id, std::string_view code);
+
+  // Staff work: tasks for the caller's roles and department, with their case.
+  Result<std::string> Tasks(const identity::Principal& p, std::string_view state, int limit);
+  Result<std::string> Claim(const identity::Principal& p, std::string_view task_id);
+  Result<CaseResult> Complete(const identity::Principal& p, std::string_view task_id, const TaskCompletion& c);
+
+  // The warning job (yellow, red) of a case's clock; idempotent. Registered by RegisterJobs.
+  Result<void> OnClockWarning(std::string_view payload);
+  void RegisterJobs(jobs::JobRegistry& registry);
+
+  // The one-stop window of a region (demo and administration).
+  Result<void> SetWindowDepartment(std::string_view region, std::string_view department);
+
+ public:
+  struct Loaded;  // a case row as read (service.cpp)
+
+ private:
+  Result<Loaded> Load(storage::Tx& tx, std::string_view case_id);
+  Result<std::shared_ptr<const catalog::FormSchema>> Schema(const catalog::StoredItem& item);
+  // (Re)schedules the yellow and red warning jobs of the case's clock.
+  Result<void> ScheduleWarnings(storage::Tx& tx, const Loaded& c);
+  // Everything that follows a process transition: status, decision, supplement notice.
+  Result<void> AfterTransition(storage::Tx& tx, Loaded& c, const identity::Principal& p, const TaskCompletion& done,
+                               Timestamp now);
+
+  storage::Database& db_;
+  const Clock& clock_;
+  const WorkingCalendar& calendar_;
+  catalog::CatalogStore& catalog_;
+  workflow::Engine& engine_;
+  FileLookup files_;
+  AuditSink audit_;
+  CaseConfig config_;
+  std::mutex schema_mutex_;
+  std::map<std::pair<std::string, int>, std::shared_ptr<const catalog::FormSchema>> schemas_;  // GUARDED_BY(schema_mutex_)
+};
+
+inline constexpr std::string_view kClockWarningJob = "cases.clock_warning";
+
+// Service-task handlers the processes use that belong to cases: notify.send (a notification to
+// the applicant, kept for delivery) and license.issue (a request for the licenses module).
+void RegisterCaseHandlers(workflow::HandlerRegistry& registry, const Clock& clock);
+
+}  // namespace wangban::cases

@@ -1,0 +1,180 @@
+// The case service on SQLite and PostgreSQL with a fake clock: the yellow and red warnings of the
+// legal clock fire as durable jobs on time, once, and not while the clock is stopped.
+#include "wangban/cases/service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/testing/postgres_cluster.hpp"
+#include "tests/testing/temp_dir.hpp"
+#include "wangban/catalog/bundle.hpp"
+#include "wangban/catalog/internal/demo_files.hpp"
+#include "wangban/jobs/worker.hpp"
+#include "wangban/storage/migrations.hpp"
+
+namespace wangban::cases {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kHousing = "000707011000460100HKZJJ";  // promised 20 working days
+
+std::string ReadProcess(const std::string& name) {
+  const char* root = std::getenv("WANGBAN_SOURCE_DIR");
+  return catalog::internal::ReadText(std::filesystem::path(root ? root : ".") / "data" / "processes" / name);
+}
+
+identity::Principal Person() {
+  return {.user_id = "u-person", .kind = identity::UserKind::kPerson, .name = "张三"};
+}
+
+identity::Principal Staff(std::string id, identity::Role role, std::string department) {
+  return {.user_id = std::move(id),
+          .kind = identity::UserKind::kStaff,
+          .name = "staff",
+          .roles = {role},
+          .department = std::move(department),
+          .region = "460100"};
+}
+
+class CaseServiceTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    std::string url = "sqlite:" + (dir_ / "cases.db").string();
+    if (GetParam() == "postgresql") {
+      auto* cluster = testing::PostgresCluster::Shared();
+      ASSERT_NE(cluster, nullptr);
+      url = cluster->CreateDatabase();
+    }
+    auto db = storage::OpenDatabase(url, {.pool_size = 4});
+    ASSERT_TRUE(db.has_value()) << db.error().message;
+    db_ = std::move(*db);
+    ASSERT_TRUE(storage::Migrate(*db_).has_value());
+    ASSERT_TRUE(LoadOfficialYears(calendar_).has_value());
+    RegisterCaseHandlers(handlers_, clock_);
+    engine_ = std::make_unique<workflow::Engine>(*db_, clock_, calendar_, handlers_);
+    ASSERT_TRUE(engine_->Deploy(ReadProcess("supplement_loop.bpmn"), "test").has_value());
+    catalog_ = std::make_unique<catalog::CatalogStore>(*db_, clock_);
+    auto bundle = catalog::ParseCatalogBundle(catalog::internal::DemoCatalogBundleText());
+    ASSERT_TRUE(bundle.has_value());
+    ASSERT_TRUE(catalog::LoadCatalogBundle(*catalog_, *bundle, "test", "demo").has_value());
+    service_ = std::make_unique<CaseService>(*db_, clock_, calendar_, *catalog_, *engine_, FileLookup(), AuditSink());
+    ASSERT_TRUE(service_->SetWindowDepartment("460100", "HK-XZSP").has_value());
+    service_->RegisterJobs(registry_);
+    worker_ = std::make_unique<jobs::Worker>(*db_, clock_, registry_);
+  }
+
+  std::string Submitted() {
+    json form = {{"applicant_name", "张三"},
+                 {"id_number", "460100199001011230"},
+                 {"phone", "13800000001"},
+                 {"household_size", 3},
+                 {"monthly_income", 1800},
+                 {"current_housing_area", 9.5},
+                 {"hukou_type", "本市户籍"},
+                 {"address", {{"district", "龙华区"}, {"street", "金贸街道"}, {"detail", "国贸路1号1栋101"}}}};
+    auto created = service_->Create(Person(), kHousing, form.dump());
+    EXPECT_TRUE(created.has_value()) << (created ? "" : created.error().message);
+    const std::string id = created->id;
+    EXPECT_TRUE(service_->PutMaterial(Person(), id, "M01", {.license_id = "EL-1"}).has_value());
+    EXPECT_TRUE(service_->PutMaterial(Person(), id, "M03", {.commitment = true}).has_value());
+    auto submitted = service_->Submit(Person(), id, true);
+    EXPECT_TRUE(submitted.has_value()) << (submitted ? "" : submitted.error().message);
+    return id;
+  }
+
+  std::vector<std::string> EventTypes(const std::string& id) {
+    auto c = service_->Get(Staff("u-window", identity::Role::kWindow, "HK-XZSP"), id);
+    EXPECT_TRUE(c.has_value());
+    std::vector<std::string> types;
+    const json view = json::parse(c->view_json);
+    for (const auto& e : view["timeline"]) types.push_back(e["type"]);
+    return types;
+  }
+
+  int RunDueJobs() {
+    int total = 0;
+    for (;;) {
+      auto n = worker_->RunOnce();
+      EXPECT_TRUE(n.has_value());
+      if (!n || *n == 0) return total;
+      total += *n;
+    }
+  }
+
+  void AdvanceTo(const char* rfc3339) {
+    clock_.Set(*ParseRfc3339(rfc3339));
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_{*ParseRfc3339("2026-03-04T10:00:00+08:00")};  // Wed
+  WorkingCalendar calendar_;
+  workflow::HandlerRegistry handlers_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<workflow::Engine> engine_;
+  std::unique_ptr<catalog::CatalogStore> catalog_;
+  std::unique_ptr<CaseService> service_;
+  jobs::JobRegistry registry_;
+  std::unique_ptr<jobs::Worker> worker_;
+};
+
+TEST_P(CaseServiceTest, YellowAndRedWarningsFireOnTimeAndOnce) {
+  const std::string id = Submitted();
+  // Due 2026-04-01 (20 working days). Yellow at 80%: the 16th working day, 2026-03-26.
+  AdvanceTo("2026-03-25T23:59:00+08:00");
+  RunDueJobs();
+  auto types = EventTypes(id);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "warning_yellow"), 0);
+
+  AdvanceTo("2026-03-26T00:00:01+08:00");
+  EXPECT_GE(RunDueJobs(), 1);
+  types = EventTypes(id);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "warning_yellow"), 1);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "warning_red"), 0);
+
+  // Red from the day after the due date.
+  AdvanceTo("2026-04-01T23:00:00+08:00");
+  RunDueJobs();
+  types = EventTypes(id);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "warning_red"), 0);
+  AdvanceTo("2026-04-02T00:00:01+08:00");
+  EXPECT_GE(RunDueJobs(), 1);
+  types = EventTypes(id);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "warning_red"), 1);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "warning_yellow"), 1);
+
+  // The department was told.
+  auto notes = db_->TransactValue<storage::Rows>(storage::kReadOnly, [&](storage::Tx& tx) {
+    return tx.Query("SELECT kind FROM notifications WHERE recipient = 'department:HK-ZJJ' ORDER BY id");
+  });
+  ASSERT_TRUE(notes.has_value());
+  ASSERT_EQ(notes->size(), 2u);
+  EXPECT_EQ((*notes)[0].Text(0), "clock.yellow");
+  EXPECT_EQ((*notes)[1].Text(0), "clock.red");
+}
+
+TEST_P(CaseServiceTest, NoWarningWhileTheApplicantHoldsTheCase) {
+  const std::string id = Submitted();
+  auto tasks = engine_->ListTasks({.groups = {{"window", "HK-XZSP"}}});
+  ASSERT_TRUE(tasks.has_value());
+  ASSERT_EQ(tasks->size(), 1u);
+  auto asked = service_->Complete(Staff("u-window", identity::Role::kWindow, "HK-XZSP"), (*tasks)[0].id,
+                                  {.outcome = "request_supplement",
+                                   .opinion = "请补正",
+                                   .missing = {{"M02", "请提供户口簿"}}});
+  ASSERT_TRUE(asked.has_value()) << asked.error().message;
+  EXPECT_EQ(asked->status, "supplement_requested");
+  // The old yellow date passes while the clock is stopped: the job finds no warning to give.
+  AdvanceTo("2026-03-27T09:00:00+08:00");
+  RunDueJobs();
+  auto types = EventTypes(id);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "warning_yellow"), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, CaseServiceTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& param_info) { return param_info.param; });
+
+}  // namespace
+}  // namespace wangban::cases
