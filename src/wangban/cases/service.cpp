@@ -426,6 +426,14 @@ workflow::Value ToValue(const ordered_json& j) { return workflow::ValueFromJson(
 
 }  // namespace
 
+// The answer to a change: the case as `viewer` now sees it.
+static Result<CaseResult> Answer(Tx& tx, const CaseService::Loaded& c, Viewer viewer, Timestamp now,
+                                 const WorkingCalendar& calendar, WarningPolicy policy, workflow::Engine& engine) {
+  auto view = ViewJson(tx, c, viewer, now, calendar, policy, engine);
+  if (!view) return std::unexpected(view.error());
+  return ResultOf(c, std::move(*view));
+}
+
 // ---------------------------------------------------------------------------------------------
 
 Result<CaseResult> CaseService::Create(const Principal& p, std::string_view item_code, std::string_view form_json) {
@@ -497,9 +505,7 @@ Result<CaseResult> CaseService::Create(const Principal& p, std::string_view item
     if (auto e = Record(tx, c, &p, {.type = "created"}, now, nullptr, calendar_, audit_, config_.warnings); !e) {
       return std::unexpected(e.error());
     }
-    auto view = ViewJson(tx, c, Viewer::kApplicant, now, calendar_, config_.warnings, engine_);
-    if (!view) return std::unexpected(view.error());
-    return ResultOf(c, std::move(*view));
+    return Answer(tx, c, Viewer::kApplicant, now, calendar_, config_.warnings, engine_);
   });
 }
 
@@ -526,9 +532,7 @@ Result<CaseResult> CaseService::PatchForm(const Principal& p, std::string_view c
         return std::unexpected(e.error());
       }
     }
-    auto view = ViewJson(tx, *c, Viewer::kApplicant, now, calendar_, config_.warnings, engine_);
-    if (!view) return std::unexpected(view.error());
-    return ResultOf(*c, std::move(*view));
+    return Answer(tx, *c, Viewer::kApplicant, now, calendar_, config_.warnings, engine_);
   });
 }
 
@@ -597,9 +601,7 @@ Result<CaseResult> CaseService::PutMaterial(const Principal& p, std::string_view
         return std::unexpected(e.error());
       }
     }
-    auto view = ViewJson(tx, *c, Viewer::kApplicant, now, calendar_, config_.warnings, engine_);
-    if (!view) return std::unexpected(view.error());
-    return ResultOf(*c, std::move(*view));
+    return Answer(tx, *c, Viewer::kApplicant, now, calendar_, config_.warnings, engine_);
   });
 }
 
@@ -758,9 +760,7 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
     if (!Final(c->status)) {
       if (auto e = ScheduleWarnings(tx, *c); !e) return std::unexpected(e.error());
     }
-    auto view = ViewJson(tx, *c, Viewer::kApplicant, now, calendar_, config_.warnings, engine_);
-    if (!view) return std::unexpected(view.error());
-    return ResultOf(*c, std::move(*view));
+    return Answer(tx, *c, Viewer::kApplicant, now, calendar_, config_.warnings, engine_);
   });
 }
 
@@ -872,9 +872,7 @@ Result<CaseResult> CaseService::Resubmit(const Principal& p, std::string_view ca
       return std::unexpected(e.error());
     }
     if (auto e = ScheduleWarnings(tx, *c); !e) return std::unexpected(e.error());
-    auto view = ViewJson(tx, *c, Viewer::kApplicant, now, calendar_, config_.warnings, engine_);
-    if (!view) return std::unexpected(view.error());
-    return ResultOf(*c, std::move(*view));
+    return Answer(tx, *c, Viewer::kApplicant, now, calendar_, config_.warnings, engine_);
   });
 }
 
@@ -899,9 +897,7 @@ Result<CaseResult> CaseService::Withdraw(const Principal& p, std::string_view ca
         !e) {
       return std::unexpected(e.error());
     }
-    auto view = ViewJson(tx, *c, Viewer::kApplicant, now, calendar_, config_.warnings, engine_);
-    if (!view) return std::unexpected(view.error());
-    return ResultOf(*c, std::move(*view));
+    return Answer(tx, *c, Viewer::kApplicant, now, calendar_, config_.warnings, engine_);
   });
 }
 
@@ -919,9 +915,7 @@ Result<CaseResult> CaseService::Get(const Principal& p, std::string_view case_id
         return std::unexpected(a.error());
       }
     }
-    auto view = ViewJson(tx, *c, *viewer, now, calendar_, config_.warnings, engine_);
-    if (!view) return std::unexpected(view.error());
-    return ResultOf(*c, std::move(*view));
+    return Answer(tx, *c, *viewer, now, calendar_, config_.warnings, engine_);
   });
 }
 
@@ -1237,9 +1231,7 @@ Result<CaseResult> CaseService::Complete(const Principal& p, std::string_view ta
       if (!moved) return std::unexpected(moved.error());
       if (auto e = AfterTransition(tx, *c, p, done, now); !e) return std::unexpected(e.error());
     }
-    auto view = ViewJson(tx, *c, Viewer::kStaff, now, calendar_, config_.warnings, engine_);
-    if (!view) return std::unexpected(view.error());
-    return ResultOf(*c, std::move(*view));
+    return Answer(tx, *c, Viewer::kStaff, now, calendar_, config_.warnings, engine_);
   });
 }
 
