@@ -119,7 +119,9 @@ export function artifactsDir() {
 
 export async function screenshot(page, name) {
   const file = path.join(artifactsDir(), `${name}.png`)
-  await page.screenshot({ path: file, fullPage: true })
+  // Finite CSS transitions (progress bars, radio dots) are finished first, so a shot shows the
+  // settled page rather than a frame of an animation.
+  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' })
   return file
 }
 

@@ -36,7 +36,7 @@ export const api = {
   upload: (file, onProgress) => uploadFile(file, { onProgress }),
   fileUrl: (id) => `${V1}/files/${enc(id)}`,
   // The file behind a case's material, for its applicant and the staff who may see the case.
-  materialUrl: (caseId, code) => `${V1}/cases/${enc(caseId)}/materials/${enc(code)}`,
+  materialUrl: (caseId, code) => `${V1}/cases/${enc(caseId)}/materials/${enc(code)}/file`,
   createCase: (item_code, form) => post(`${V1}/cases`, { item_code, form }),
   saveCase: (id, form) => patch(`${V1}/cases/${enc(id)}`, { form }),
   putMaterial: (id, materialCode, body) => put(`${V1}/cases/${enc(id)}/materials/${enc(materialCode)}`, body),

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -121,6 +122,136 @@ Value ReadValue(const soci::row& r, std::size_t i) {
   return std::monostate{};
 }
 
+// SQLite statements prepared once per connection and reused: preparing is most of the cost of
+// a short statement (SOCI prepares every statement anew). SQL texts are constants, so the cache
+// stays small. A connection is used by one thread at a time; the map of caches has a lock.
+class SqliteStatements {
+ public:
+  ~SqliteStatements() {
+    for (auto& [sql, stmt] : statements_) sqlite_api::sqlite3_finalize(stmt);
+  }
+  // The prepared statement for `sql`, reset and unbound; null with `error` set on failure.
+  sqlite_api::sqlite3_stmt* Get(sqlite_api::sqlite3* db, std::string_view sql, int& rc) {
+    auto it = statements_.find(sql);
+    if (it != statements_.end()) {
+      rc = 0;
+      return it->second;
+    }
+    sqlite_api::sqlite3_stmt* stmt = nullptr;
+    rc = sqlite_api::sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), 0x01 /*SQLITE_PREPARE_PERSISTENT*/,
+                                        &stmt, nullptr);
+    if (rc != 0 || stmt == nullptr) return nullptr;
+    statements_.emplace(std::string(sql), stmt);
+    return stmt;
+  }
+
+ private:
+  std::map<std::string, sqlite_api::sqlite3_stmt*, std::less<>> statements_;
+};
+
+std::mutex& StatementCachesMutex() {
+  static std::mutex m;
+  return m;
+}
+std::map<sqlite_api::sqlite3*, std::unique_ptr<SqliteStatements>>& StatementCaches() {
+  static std::map<sqlite_api::sqlite3*, std::unique_ptr<SqliteStatements>> caches;
+  return caches;
+}
+SqliteStatements& StatementsFor(sqlite_api::sqlite3* db) {
+  std::lock_guard lock(StatementCachesMutex());
+  auto& slot = StatementCaches()[db];
+  if (!slot) slot = std::make_unique<SqliteStatements>();
+  return *slot;
+}
+// Finalizes a connection's statements; REQUIRES: before the connection closes.
+void DropStatements(sqlite_api::sqlite3* db) {
+  std::unique_ptr<SqliteStatements> dropped;
+  {
+    std::lock_guard lock(StatementCachesMutex());
+    auto it = StatementCaches().find(db);
+    if (it == StatementCaches().end()) return;
+    dropped = std::move(it->second);
+    StatementCaches().erase(it);
+  }
+}
+
+Error SqliteError(sqlite_api::sqlite3* db, int rc) {
+  std::string what = sqlite_api::sqlite3_errmsg(db);
+  const int extended = sqlite_api::sqlite3_extended_errcode(db);
+  const int primary = rc & 0xFF;
+  if (primary == 5 /*BUSY*/ || primary == 6 /*LOCKED*/) return Error::Unavailable(what, std::string(kRetryReason));
+  if (primary == 19 /*CONSTRAINT*/) {
+    switch (extended) {
+      case 2067:  // SQLITE_CONSTRAINT_UNIQUE
+      case 1555:  // SQLITE_CONSTRAINT_PRIMARYKEY
+        return Error::Conflict(what, "unique_violation");
+      case 787: return Error::Conflict(what, "foreign_key_violation");
+      case 275: return Error::Conflict(what, "check_violation");
+      case 1299: return Error::Conflict(what, "not_null_violation");
+      default: break;
+    }
+  }
+  return Error::Internal(what);
+}
+
+// Runs `sql` on SQLite with `params` bound by name; calls `row` for each result row.
+template <typename OnRow>
+Result<std::int64_t> RunSqlite(sqlite_api::sqlite3* db, std::string_view sql, const Params& params, OnRow&& row) {
+  int rc = 0;
+  sqlite_api::sqlite3_stmt* stmt = StatementsFor(db).Get(db, sql, rc);
+  if (stmt == nullptr) return Fail(SqliteError(db, rc));
+  struct Reset {
+    sqlite_api::sqlite3_stmt* s;
+    ~Reset() {
+      sqlite_api::sqlite3_reset(s);
+      sqlite_api::sqlite3_clear_bindings(s);
+    }
+  } reset{stmt};
+  std::string name;
+  for (const Param& p : params) {
+    name.assign(":").append(p.name);
+    const int index = sqlite_api::sqlite3_bind_parameter_index(stmt, name.c_str());
+    if (index == 0) continue;  // a parameter the statement does not use
+    int brc = 0;
+    if (std::holds_alternative<std::monostate>(p.value)) {
+      brc = sqlite_api::sqlite3_bind_null(stmt, index);
+    } else if (const auto* n = std::get_if<std::int64_t>(&p.value)) {
+      brc = sqlite_api::sqlite3_bind_int64(stmt, index, *n);
+    } else if (const auto* d = std::get_if<double>(&p.value)) {
+      brc = sqlite_api::sqlite3_bind_double(stmt, index, *d);
+    } else {
+      const auto& text = std::get<std::string>(p.value);
+      brc = sqlite_api::sqlite3_bind_text64(stmt, index, text.data(), text.size(),
+                                            reinterpret_cast<sqlite_api::sqlite3_destructor_type>(-1) /*TRANSIENT*/,
+                                            1 /*SQLITE_UTF8*/);
+    }
+    if (brc != 0) return Fail(SqliteError(db, brc));
+  }
+  for (;;) {
+    rc = sqlite_api::sqlite3_step(stmt);
+    if (rc == 100 /*SQLITE_ROW*/) {
+      row(stmt);
+      continue;
+    }
+    if (rc == 101 /*SQLITE_DONE*/) break;
+    return Fail(SqliteError(db, rc));
+  }
+  return static_cast<std::int64_t>(sqlite_api::sqlite3_changes(db));
+}
+
+Value SqliteColumn(sqlite_api::sqlite3_stmt* stmt, int i) {
+  switch (sqlite_api::sqlite3_column_type(stmt, i)) {
+    case 1 /*SQLITE_INTEGER*/: return static_cast<std::int64_t>(sqlite_api::sqlite3_column_int64(stmt, i));
+    case 2 /*SQLITE_FLOAT*/: return sqlite_api::sqlite3_column_double(stmt, i);
+    case 5 /*SQLITE_NULL*/: return std::monostate{};
+    default: {
+      const auto* text = reinterpret_cast<const char*>(sqlite_api::sqlite3_column_blob(stmt, i));
+      const int bytes = sqlite_api::sqlite3_column_bytes(stmt, i);
+      return std::string(text ? text : "", static_cast<std::size_t>(bytes));
+    }
+  }
+}
+
 class SociTx final : public Tx {
  public:
   SociTx(soci::session& session, Backend backend) : session_(session), backend_(backend) {}
@@ -128,6 +259,9 @@ class SociTx final : public Tx {
   Backend backend() const override { return backend_; }
 
   Result<std::int64_t> Exec(std::string_view sql, const Params& params) override {
+    if (backend_ == Backend::kSqlite) {
+      return RunSqlite(SqliteHandle(), sql, params, [](sqlite_api::sqlite3_stmt*) {});
+    }
     try {
       Bindings bindings;
       soci::statement st(session_);
@@ -143,6 +277,23 @@ class SociTx final : public Tx {
   }
 
   Result<Rows> Query(std::string_view sql, const Params& params) override {
+    if (backend_ == Backend::kSqlite) {
+      Rows rows;
+      std::shared_ptr<std::vector<std::string>> columns;
+      auto done = RunSqlite(SqliteHandle(), sql, params, [&](sqlite_api::sqlite3_stmt* stmt) {
+        const int n = sqlite_api::sqlite3_column_count(stmt);
+        if (!columns) {
+          columns = std::make_shared<std::vector<std::string>>();
+          for (int i = 0; i < n; ++i) columns->emplace_back(sqlite_api::sqlite3_column_name(stmt, i));
+        }
+        std::vector<Value> values;
+        values.reserve(static_cast<std::size_t>(n));
+        for (int i = 0; i < n; ++i) values.push_back(SqliteColumn(stmt, i));
+        rows.emplace_back(columns, std::move(values));
+      });
+      if (!done) return std::unexpected(done.error());
+      return rows;
+    }
     try {
       Bindings bindings;
       soci::row row;
@@ -204,6 +355,10 @@ class SociTx final : public Tx {
   }
 
  private:
+  sqlite_api::sqlite3* SqliteHandle() {
+    return static_cast<soci::sqlite3_session_backend*>(session_.get_backend())->conn_;
+  }
+
   soci::session& session_;
   Backend backend_;
 };
@@ -218,6 +373,15 @@ struct SociDatabaseConfig {
 class SociDatabase final : public Database {
  public:
   explicit SociDatabase(SociDatabaseConfig config) : config_(std::move(config)) {}
+
+  ~SociDatabase() override {
+    if (config_.backend != Backend::kSqlite) return;
+    // Cached statements must be finalized before their connections close.
+    std::lock_guard lock(mutex_);
+    for (auto& session : idle_) {
+      DropStatements(static_cast<soci::sqlite3_session_backend*>(session->get_backend())->conn_);
+    }
+  }
 
   Result<void> Open() {
     for (int i = 0; i < config_.options.pool_size; ++i) {
