@@ -146,7 +146,9 @@ TEST_P(CaseApiTest, ApplyAcceptReviewApprove) {
     EXPECT_FALSE(e.contains("staff_only"));
     EXPECT_FALSE(e["actor"].contains("id"));  // staff ids stay inside
   }
-  EXPECT_EQ(types, (std::vector<std::string>{"created", "submitted", "accepted", "task_completed", "decided"}));
+  EXPECT_EQ(types, (std::vector<std::string>{"created", "submitted", "accepted", "decided"}));
+  EXPECT_EQ(mine["timeline"][3]["data"]["outcome"], "approve");
+  EXPECT_EQ(mine["clock"]["state"], "concluded");
   EXPECT_EQ(mine["timeline"][1]["clock_state"], "normal");
 
   // Lists: mine, and the department's.

@@ -32,6 +32,7 @@ describe('due-date colours', () => {
     expect(dueColour({ clock: { state: 'yellow' } }, { today })).toBe('yellow')
     expect(dueColour({ clock: { state: 'red' } }, { today })).toBe('red')
     expect(dueColour({ clock: { state: 'suspended' }, due_date: '2020-01-01' }, { today })).toBe('suspended')
+    expect(dueColour({ clock: { state: 'concluded' }, due_date: '2020-01-01' }, { today })).toBe('none')
     expect(dueColour({ clock_state: 'red' }, { today })).toBe('red')
   })
   it('uses the share of the limit used: yellow from 80 %, red past 100 %', () => {

@@ -281,16 +281,18 @@ Result<Viewer> Visibility(Tx& tx, const Principal& p, const CaseService::Loaded&
   return Fail(Error::NotFound("no such case"));
 }
 
+// The clock as of `now`, or as it stood when the case concluded (state "concluded").
 json ClockJson(const std::optional<CaseClock>& clock, Timestamp now, const WorkingCalendar& calendar,
-               WarningPolicy policy) {
+               WarningPolicy policy, std::optional<std::int64_t> concluded_at) {
   if (!clock) return nullptr;
+  if (concluded_at) now = FromMicros(*concluded_at);
   json j = {{"accepted_on", FormatIsoDate(clock->accepted_on())},
             {"promised_limit_days", clock->promised_limit_days()},
             {"extension_days", clock->extension_days()},
             {"due_date", FormatIsoDate(clock->due())},
             {"suspended", clock->suspended()}};
   if (auto s = clock->Status(ChinaDate(now), calendar, policy)) {
-    j["state"] = ClockStateName(s->state);
+    j["state"] = concluded_at ? std::string_view("concluded") : ClockStateName(s->state);
     j["limit_days"] = s->limit_days;
     j["used_days"] = s->used_days;
     j["remaining_days"] = s->remaining_days;
@@ -340,7 +342,7 @@ static Result<std::string> ViewJson(Tx& tx, const CaseService::Loaded& c, Viewer
   }
   v["materials"] = ms;
   v["due_date"] = c.due_date ? ordered_json(*c.due_date) : ordered_json();
-  v["clock"] = ordered_json::parse(ClockJson(c.clock, now, calendar, policy).dump());
+  v["clock"] = ordered_json::parse(ClockJson(c.clock, now, calendar, policy, c.concluded_at).dump());
   v["supplement"] = c.supplement ? ordered_json::parse(*c.supplement) : ordered_json();
   v["decision"] = c.decision ? ordered_json::parse(*c.decision) : ordered_json();
   v["submitted_at"] = c.submitted_at ? ordered_json(FormatRfc3339(FromMicros(*c.submitted_at))) : ordered_json();
@@ -522,6 +524,7 @@ Result<CaseResult> CaseService::PatchForm(const Principal& p, std::string_view c
       return Fail(Error::Conflict("the form can change only in a draft or after a supplement request", "not_editable"));
     }
     const Timestamp now = clock_.Now();
+    if (form->dump() == c->form) return Answer(tx, *c, Viewer::kApplicant, now, calendar_, config_.warnings, engine_);
     c->form = form->dump();
     if (auto e = Save(tx, *c, now); !e) return std::unexpected(e.error());
     c->version += 1;
@@ -999,7 +1002,9 @@ Result<CaseList> CaseService::List(const Principal& p, const CaseListFilter& fil
     for (std::size_t i = 0; i < n; ++i) {
       const Row& r = (*rows)[i];
       json clock_state = nullptr;
-      if (auto text = r.OptText(10)) {
+      if (Final(r.Text(6))) {
+        clock_state = "concluded";
+      } else if (auto text = r.OptText(10)) {
         if (auto clock = CaseClock::FromJson(*text)) {
           if (auto s = clock->Status(ChinaDate(now), calendar_, config_.warnings)) clock_state = ClockStateName(s->state);
         }
@@ -1113,18 +1118,18 @@ Result<void> CaseService::AfterTransition(Tx& tx, Loaded& c, const Principal& p,
   }
   if (auto e = Save(tx, c, now); !e) return e;
   c.version += 1;
+  if (Final(c.status) && !Final(before)) {
+    // The step that decides is the decision: one event, with the outcome that led to it.
+    type = "decided";
+    staff_only = false;
+    data["result"] = c.status;
+  }
   if (auto e = Record(tx, c, &p, {.type = type, .staff_only = staff_only, .note = done.opinion, .data = data}, now,
                       c.clock ? &*c.clock : nullptr, calendar_, audit_, config_.warnings);
       !e) {
     return e;
   }
-  if (Final(c.status) && !Final(before)) {
-    if (auto e = Record(tx, c, &p, {.type = "decided", .note = done.opinion, .data = {{"result", c.status}}}, now,
-                        c.clock ? &*c.clock : nullptr, calendar_, audit_, config_.warnings);
-        !e) {
-      return e;
-    }
-  } else if (!Final(c.status)) {
+  if (!Final(c.status)) {
     if (auto e = ScheduleWarnings(tx, c); !e) return e;
   }
   return {};

@@ -30,6 +30,7 @@ export function dueColour(subject, { today = chinaToday(), warnDays = 2, yellowS
   if (state === 'red') return 'red'
   if (state === 'yellow') return 'yellow'
   if (state === 'suspended') return 'suspended'
+  if (state === 'concluded') return 'none' // decided or withdrawn: no deadline runs
   if (state === 'normal') return 'green'
   const share = clock.share_used ?? subject.share_used
   if (typeof share === 'number') {
