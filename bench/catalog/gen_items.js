@@ -158,7 +158,7 @@ for (const c of CATEGORIES) for (const p of PLACES) QUALIFIERS.push(`${p}·${c}`
 
 function qualifiedName(name, k) {
   const q = QUALIFIERS[k];
-  // "企业登记（设立）" -> "企业登记（设立·长流镇）"
+  // "机动车驾驶证申领（初次申领）" -> "机动车驾驶证申领（初次申领·长流镇）"
   return name.endsWith('）') ? `${name.slice(0, -1)}·${q}）` : `${name}（${q}）`;
 }
 

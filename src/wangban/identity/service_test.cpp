@@ -394,6 +394,7 @@ TEST_P(IdentityServiceTest, ConcurrentLoginsShareTheHashingSlots) {
   IdentityConfig one;
   one.password_hash = PasswordHashParams::Minimum();
   one.max_concurrent_hashes = 1;  // every hash waits for the one slot
+  one.max_waiting_hashes = 6;     // and all may wait: none is shed, however the threads interleave
   IdentityService limited(*db_, clock_, *cipher_, registry_, one);
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
