@@ -154,7 +154,14 @@ start_wangban() {
   local name=$1 logto=$2 i env=()
   shift 2
   rm -f "$TMP/port-$name"
-  if [[ " $* " == *" --db postgresql://"* ]]; then env+=("WANGBAN_PII_KEY=$BENCH_PII_KEY"); fi
+  if [[ " $* " == *" --db postgresql://"* ]]; then
+    env+=("WANGBAN_PII_KEY=$BENCH_PII_KEY")
+    # PostgreSQL deployments must be given the SM2 key that signs audit checkpoints.
+    if [[ -z "${WANGBAN_AUDIT_KEY_FILE:-}" && " $* " != *" --audit-key-file "* ]]; then
+      [[ -f "$TMP/audit-sm2.pem" ]] || openssl genpkey -algorithm SM2 -out "$TMP/audit-sm2.pem" 2>/dev/null
+      env+=("WANGBAN_AUDIT_KEY_FILE=$TMP/audit-sm2.pem")
+    fi
+  fi
   env "${env[@]}" "$BIN" serve --host 127.0.0.1 --port 0 --port-file "$TMP/port-$name" --data "$TMP/var-$name" \
     --shutdown-grace-ms 1000 "$@" >"$logto" 2>>"$TMP/server-$name.err" &
   WB_PID=$!
