@@ -905,8 +905,11 @@ Result<CaseResult> CaseService::Withdraw(const Principal& p, std::string_view ca
 }
 
 Result<CaseResult> CaseService::Get(const Principal& p, std::string_view case_id) {
-  // A write transaction: staff opening a case leaves an audit record with the read.
-  return db_.TransactValue<CaseResult>(storage::kReadWrite, [&](Tx& tx) -> Result<CaseResult> {
+  // Staff opening a case leave an audit record with the read, so theirs is a write transaction;
+  // an applicant's read takes no write lock (one snapshot on PostgreSQL).
+  const storage::TxOptions options =
+      p.IsStaff() && audit_ ? storage::kReadWrite : storage::TxOptions{.write = false, .serializable = true};
+  return db_.TransactValue<CaseResult>(options, [&](Tx& tx) -> Result<CaseResult> {
     auto c = Load(tx, case_id);
     if (!c) return std::unexpected(c.error());
     auto viewer = Visibility(tx, p, *c);
@@ -977,9 +980,7 @@ Result<CaseList> CaseService::List(const Principal& p, const CaseListFilter& fil
                           " ORDER BY id DESC LIMIT :limit",
                       params);
     } else if (p.HasRole(Role::kAdmin) || p.HasRole(Role::kSupervisor)) {
-      std::string prefix = p.region;
-      while (prefix.size() > 2 && prefix.ends_with("00")) prefix.resize(prefix.size() - 2);
-      params.emplace_back("r", prefix + "%");
+      params.emplace_back("r", std::string(identity::RegionPrefix(p.region)) + "%");
       rows = tx.Query(std::string(kSummary) + " WHERE region LIKE :r AND status <> 'draft' AND id < :after" +
                           status_clause + " ORDER BY id DESC LIMIT :limit",
                       params);

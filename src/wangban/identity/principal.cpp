@@ -42,12 +42,14 @@ std::optional<Role> ParseRole(std::string_view name) {
 
 bool Principal::HasRole(Role role) const { return std::find(roles.begin(), roles.end(), role) != roles.end(); }
 
+std::string_view RegionPrefix(std::string_view code) {
+  while (code.size() > 2 && code.ends_with("00")) code.remove_suffix(2);
+  return code;
+}
+
 bool RegionCovers(std::string_view scope, std::string_view region) {
   if (scope.size() != 6 || region.size() != 6) return false;
-  std::string_view prefix = scope;
-  // Strip the trailing zero pairs: 460000 -> 46 (province), 460100 -> 4601 (city).
-  while (prefix.size() > 2 && prefix.ends_with("00")) prefix.remove_suffix(2);
-  return region.starts_with(prefix);
+  return region.starts_with(RegionPrefix(scope));
 }
 
 }  // namespace wangban::identity

@@ -53,4 +53,8 @@ struct Principal {
 // or city ("4601" + "00") that contains it. Codes are 6-digit GB/T 2260 division codes.
 bool RegionCovers(std::string_view scope, std::string_view region);
 
+// The code prefix the regions under a 6-digit division share: its code without trailing zero
+// pairs (460000 -> "46", 460100 -> "4601", 460106 -> "460106").
+std::string_view RegionPrefix(std::string_view code);
+
 }  // namespace wangban::identity

@@ -417,8 +417,7 @@ Result<UserSummary> IdentityService::CreateStaff(const Principal* creator, const
 Result<std::vector<Profile>> IdentityService::ListStaff(const Principal& admin, int limit,
                                                         const std::optional<std::string>& after, bool* more) {
   // The admin's region as a code prefix: 460000 covers 46xxxx, 460100 covers 4601xx.
-  std::string prefix = admin.region;
-  while (prefix.size() > 2 && prefix.ends_with("00")) prefix.resize(prefix.size() - 2);
+  const std::string prefix(RegionPrefix(admin.region));
   auto rows = db_.TransactValue<storage::Rows>(storage::kReadOnly, [&](Tx& tx) {
     return tx.Query(
         "SELECT u.id, u.name, st.account, st.department, st.region, st.roles FROM staff st"
