@@ -19,8 +19,8 @@ struct ServeConfig {
   std::optional<std::filesystem::path> web_root;  // default: web/dist if it exists
   std::optional<std::filesystem::path> port_file;
   int io_threads = 2;
-  int worker_threads = 8;
-  int db_pool = 8;
+  int worker_threads = 64;  // handlers block on the database: enough to fill a group commit
+  int db_pool = 32;
   std::size_t max_connections = 10000;
   int read_timeout_ms = 15000;
   int shutdown_grace_ms = 30000;

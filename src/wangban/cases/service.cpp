@@ -49,6 +49,14 @@ workflow::TaskActor ActorOf(const Principal& p) {
 
 Error Retry(std::string message) { return Error::Unavailable(std::move(message), "retry"); }
 
+// Reads that must see one state (several statements) but write nothing: no write lock on
+// SQLite, one snapshot on PostgreSQL.
+constexpr storage::TxOptions kSnapshot{.write = false, .serializable = true};
+
+// A change checked on a snapshot found the case changed before it could be written: check again.
+constexpr std::string_view kStale = "stale";
+constexpr int kStaleAttempts = 8;
+
 std::optional<ordered_json> ParseObject(std::string_view text) {
   auto j = ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
@@ -101,8 +109,8 @@ CaseService::CaseService(storage::Database& db, const Clock& clock, const Workin
 CaseService::~CaseService() = default;
 
 Result<CaseService::Loaded> CaseService::Load(Tx& tx, std::string_view case_id) {
-  auto row = tx.QueryOne(std::string("SELECT ") + kCaseColumns + " FROM cases WHERE id = :id",
-                         {{"id", std::string(case_id)}});
+  auto row =
+      tx.QueryOne(std::string("SELECT ") + kCaseColumns + " FROM cases WHERE id = :id", {{"id", std::string(case_id)}});
   if (!row) return std::unexpected(row.error());
   if (!*row) return Fail(Error::NotFound("no such case"));
   const Row& r = **row;
@@ -216,7 +224,8 @@ static Result<void> Record(Tx& tx, const CaseService::Loaded& c, const Principal
     json details = {{"status", c.status}, {"event", e.type}};
     if (actor && actor->acting_for) details["acting_for"] = actor->acting_for->user_id;
     if (e.data.contains("outcome")) details["outcome"] = e.data["outcome"];
-    if (auto a = audit(tx, {c.id, actor ? actor->user_id : "system", "case." + e.type, c.Subject(), details.dump()}); !a) {
+    if (auto a = audit(tx, {c.id, actor ? actor->user_id : "system", "case." + e.type, c.Subject(), details.dump()});
+        !a) {
       return a;
     }
   }
@@ -237,19 +246,36 @@ static Result<void> Notify(Tx& tx, const Clock& clock, std::string_view recipien
   return {};
 }
 
-Result<std::shared_ptr<const catalog::FormSchema>> CaseService::Schema(const catalog::StoredItem& item) {
-  const auto key = std::make_pair(item.code, item.version);
-  {
-    std::lock_guard lock(schema_mutex_);
-    if (auto it = schemas_.find(key); it != schemas_.end()) return it->second;
+struct CaseService::ItemInfo {
+  std::string code;
+  int version = 0;
+  ordered_json doc;
+  std::shared_ptr<const catalog::FormSchema> schema;
+};
+
+Result<std::shared_ptr<const CaseService::ItemInfo>> CaseService::Item(Tx& tx, std::string_view code,
+                                                                       std::optional<int> version) {
+  if (!version) {
+    auto published = catalog::CatalogStore::PublishedVersion(tx, code);
+    if (!published) return std::unexpected(published.error());
+    version = *published;
   }
-  auto doc = ordered_json::parse(item.document);
-  auto compiled = catalog::FormSchema::Compile(doc["form_schema"].dump());
+  const auto key = std::make_pair(std::string(code), *version);
+  {
+    std::lock_guard lock(items_mutex_);
+    if (auto it = items_.find(key); it != items_.end()) return it->second;
+  }
+  auto stored = catalog::CatalogStore::GetVersion(tx, code, *version);
+  if (!stored) return std::unexpected(stored.error());
+  auto info = std::make_shared<ItemInfo>();
+  info->code = stored->code;
+  info->version = stored->version;
+  info->doc = ordered_json::parse(stored->document);
+  auto compiled = catalog::FormSchema::Compile(info->doc["form_schema"].dump());
   if (!compiled) return std::unexpected(compiled.error());
-  auto shared = std::make_shared<const catalog::FormSchema>(std::move(*compiled));
-  std::lock_guard lock(schema_mutex_);
-  schemas_.emplace(key, shared);
-  return shared;
+  info->schema = std::make_shared<const catalog::FormSchema>(std::move(*compiled));
+  std::lock_guard lock(items_mutex_);
+  return items_.emplace(key, std::move(info)).first->second;
 }
 
 namespace {
@@ -282,26 +308,26 @@ Result<Viewer> Visibility(Tx& tx, const Principal& p, const CaseService::Loaded&
 }
 
 // The clock as of `now`, or as it stood when the case concluded (state "concluded").
-json ClockJson(const std::optional<CaseClock>& clock, Timestamp now, const WorkingCalendar& calendar,
-               WarningPolicy policy, std::optional<std::int64_t> concluded_at) {
+ordered_json ClockJson(const std::optional<CaseClock>& clock, Timestamp now, const WorkingCalendar& calendar,
+                       WarningPolicy policy, std::optional<std::int64_t> concluded_at) {
   if (!clock) return nullptr;
   if (concluded_at) now = FromMicros(*concluded_at);
-  json j = {{"accepted_on", FormatIsoDate(clock->accepted_on())},
-            {"promised_limit_days", clock->promised_limit_days()},
-            {"extension_days", clock->extension_days()},
-            {"due_date", FormatIsoDate(clock->due())},
-            {"suspended", clock->suspended()}};
+  ordered_json j = {{"accepted_on", FormatIsoDate(clock->accepted_on())},
+                    {"promised_limit_days", clock->promised_limit_days()},
+                    {"extension_days", clock->extension_days()},
+                    {"due_date", FormatIsoDate(clock->due())},
+                    {"suspended", clock->suspended()}};
   if (auto s = clock->Status(ChinaDate(now), calendar, policy)) {
     j["state"] = concluded_at ? std::string_view("concluded") : ClockStateName(s->state);
     j["limit_days"] = s->limit_days;
     j["used_days"] = s->used_days;
     j["remaining_days"] = s->remaining_days;
   }
-  json history = json::array();
+  ordered_json history = ordered_json::array();
   for (const auto& h : clock->history()) {
     history.push_back({{"at", FormatRfc3339(h.at)},
                        {"kind", DueChangeKindName(h.kind)},
-                       {"old_due", h.old_due ? json(FormatIsoDate(*h.old_due)) : json(nullptr)},
+                       {"old_due", h.old_due ? ordered_json(FormatIsoDate(*h.old_due)) : ordered_json(nullptr)},
                        {"new_due", FormatIsoDate(h.new_due)},
                        {"days", h.days},
                        {"reason", h.reason}});
@@ -314,8 +340,7 @@ json ClockJson(const std::optional<CaseClock>& clock, Timestamp now, const Worki
 
 // The whole case document for `viewer`.
 static Result<std::string> ViewJson(Tx& tx, const CaseService::Loaded& c, Viewer viewer, Timestamp now,
-                                    const WorkingCalendar& calendar, WarningPolicy policy,
-                                    workflow::Engine& engine) {
+                                    const WorkingCalendar& calendar, WarningPolicy policy, workflow::Engine& engine) {
   ordered_json v;
   v["id"] = c.id;
   v["number"] = c.number ? ordered_json(*c.number) : ordered_json();
@@ -342,7 +367,7 @@ static Result<std::string> ViewJson(Tx& tx, const CaseService::Loaded& c, Viewer
   }
   v["materials"] = ms;
   v["due_date"] = c.due_date ? ordered_json(*c.due_date) : ordered_json();
-  v["clock"] = ordered_json::parse(ClockJson(c.clock, now, calendar, policy, c.concluded_at).dump());
+  v["clock"] = ClockJson(c.clock, now, calendar, policy, c.concluded_at);
   v["supplement"] = c.supplement ? ordered_json::parse(*c.supplement) : ordered_json();
   v["decision"] = c.decision ? ordered_json::parse(*c.decision) : ordered_json();
   v["submitted_at"] = c.submitted_at ? ordered_json(FormatRfc3339(FromMicros(*c.submitted_at))) : ordered_json();
@@ -379,7 +404,10 @@ static Result<std::string> ViewJson(Tx& tx, const CaseService::Loaded& c, Viewer
     auto open = engine.InstanceTasks(tx, *c.instance_id, viewer == Viewer::kStaff ? "any" : "open");
     if (!open) return std::unexpected(open.error());
     for (const auto& t : *open) {
-      ordered_json task = {{"id", t.id}, {"name", t.name}, {"node_id", t.node_id}, {"state", t.state},
+      ordered_json task = {{"id", t.id},
+                           {"name", t.name},
+                           {"node_id", t.node_id},
+                           {"state", t.state},
                            {"created_at", FormatRfc3339(t.created_at)}};
       if (viewer == Viewer::kStaff) {
         ordered_json candidates = ordered_json::array();
@@ -403,16 +431,27 @@ CaseResult ResultOf(const CaseService::Loaded& c, std::string view) {
   return {c.id, c.status, c.number, c.due_date, std::move(view)};
 }
 
-// After a process transition: the case's status from the instance and its open tasks.
-Result<std::string> DeriveStatus(Tx& tx, workflow::Engine& engine, const CaseService::Loaded& c) {
-  auto instance = engine.GetInstance(tx, *c.instance_id);
-  if (!instance) return std::unexpected(instance.error());
-  if (instance->state == "completed") {
-    const std::string result = instance->result.value_or("concluded");
-    if (result == "approved" || result == "denied" || result == "refused") return result;
+// After a process transition: the case's status from the instance and its open tasks. With the
+// transition at hand (`moved`), the instance is not read back.
+Result<std::string> DeriveStatus(Tx& tx, workflow::Engine& engine, const CaseService::Loaded& c,
+                                 const workflow::Transition* moved = nullptr) {
+  std::string state = "running";
+  std::optional<std::string> result;
+  if (moved) {
+    if (moved->completed) state = "completed";
+    result = moved->result;
+  } else {
+    auto instance = engine.GetInstance(tx, *c.instance_id);
+    if (!instance) return std::unexpected(instance.error());
+    state = instance->state;
+    result = instance->result;
+  }
+  if (state == "completed") {
+    const std::string r = result.value_or("concluded");
+    if (r == "approved" || r == "denied" || r == "refused") return r;
     return std::string("concluded");
   }
-  if (instance->state == "terminated") return std::string("withdrawn");
+  if (state == "terminated") return std::string("withdrawn");
   auto open = engine.InstanceTasks(tx, *c.instance_id, "open");
   if (!open) return std::unexpected(open.error());
   if (open->empty()) return std::string("supplement_requested");  // waiting for a message: the applicant
@@ -424,7 +463,20 @@ Result<std::string> DeriveStatus(Tx& tx, workflow::Engine& engine, const CaseSer
   return std::string("in_review");
 }
 
-workflow::Value ToValue(const ordered_json& j) { return workflow::ValueFromJson(json::parse(j.dump())); }
+// The case's status right after its process started: what the transition says, without reading
+// the instance back.
+std::string StatusAfterStart(const workflow::Transition& t) {
+  if (t.completed) {
+    const std::string result = t.result.value_or("concluded");
+    if (result == "approved" || result == "denied" || result == "refused") return result;
+    return "concluded";
+  }
+  if (t.opened_tasks.empty()) return "supplement_requested";  // waiting for a message: the applicant
+  for (const auto& role : t.opened_roles) {
+    if (role == "window") return "submitted";
+  }
+  return "in_review";
+}
 
 }  // namespace
 
@@ -436,107 +488,131 @@ static Result<CaseResult> Answer(Tx& tx, const CaseService::Loaded& c, Viewer vi
   return ResultOf(c, std::move(*view));
 }
 
+Result<CaseResult> CaseService::Respond(Result<CaseResult> done, bool staff) {
+  if (!done) return done;
+  auto view = db_.TransactValue<std::string>(kSnapshot, [&](Tx& tx) -> Result<std::string> {
+    auto c = Load(tx, done->id);
+    if (!c) return std::unexpected(c.error());
+    return ViewJson(tx, *c, staff ? Viewer::kStaff : Viewer::kApplicant, clock_.Now(), calendar_, config_.warnings,
+                    engine_);
+  });
+  if (!view) return std::unexpected(view.error());
+  done->view_json = std::move(*view);
+  return done;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 Result<CaseResult> CaseService::Create(const Principal& p, std::string_view item_code, std::string_view form_json) {
   if (!p.IsApplicant()) return Fail(Error::Forbidden("cases are opened by applicants"));
   auto form = form_json.empty() ? std::optional<ordered_json>(ordered_json::object()) : ParseObject(form_json);
   if (!form) return Fail(Error::Validation({{"form", "type", "the form is a JSON object"}}));
-  return db_.TransactValue<CaseResult>(storage::kReadWrite, [&](Tx& tx) -> Result<CaseResult> {
-    auto item = catalog::CatalogStore::GetPublished(tx, item_code);
-    if (!item) {
-      if (item.error().code == ErrorCode::kNotFound) {
-        return Fail(Error::Validation({{"item_code", "unknown_item", "no published item has this code"}}));
-      }
-      return std::unexpected(item.error());
-    }
-    auto doc = ordered_json::parse(item->document);
-    if (!doc.value("online", true)) {
-      // On-site items cannot be applied for online; the guide says why.
-      return Fail(Error::Validation({{"item_code", "onsite_only", doc.value("onsite_reason", std::string())}}));
-    }
-    const std::string audience = p.acting_for ? std::string(identity::UserKindName(p.acting_for->kind))
-                                              : std::string(identity::UserKindName(p.kind));
-    bool allowed = false;
-    for (const auto& a : doc["audience"]) {
-      if (a == audience || (audience == "company" && a == "organization")) allowed = true;
-    }
-    if (!allowed) return Fail(Error::Validation({{"item_code", "audience", "this item is not for " + audience + "s"}}));
-    auto window = tx.QueryOne(
-        "SELECT department FROM window_departments WHERE region = :r OR region = :city OR region = :province"
-        " ORDER BY LENGTH(region) DESC, region DESC LIMIT 1",
-        {{"r", std::string(doc.value("region", ""))},
-         {"city", std::string(doc.value("region", "")).substr(0, 4) + "00"},
-         {"province", std::string(doc.value("region", "")).substr(0, 2) + "0000"}});
-    if (!window) return std::unexpected(window.error());
-    const Timestamp now = clock_.Now();
-    Loaded c;
-    c.id = NewId(clock_);
-    c.item_code = std::string(item_code);
-    c.item_version = item->version;
-    c.item_name = doc.value("name", "");
-    c.department = doc.value("department", "");
-    c.region = doc.value("region", "");
-    c.window_department = *window ? (*window)->Text(0) : c.department;
-    c.applicant_id = std::string(p.EffectiveApplicantId());
-    c.applicant_kind = audience;
-    c.applicant_name = p.acting_for ? p.acting_for->name : p.name;
-    if (p.acting_for) c.agent_id = p.user_id;
-    c.status = "draft";
-    c.form = form->dump();
-    c.created_at = c.updated_at = ToMicros(now);
-    auto r = tx.Exec(std::string("INSERT INTO cases (") + kCaseColumns +
-                         ") VALUES (:id, NULL, :ic, :iv, :iname, :dep, :reg, :win, :aid, :akind, :aname, :agent,"
-                         " 'draft', :form, NULL, NULL, NULL, NULL, NULL, NULL, NULL, :t, :t2, 1)",
-                     {{"id", c.id},
-                      {"ic", c.item_code},
-                      {"iv", c.item_version},
-                      {"iname", c.item_name},
-                      {"dep", c.department},
-                      {"reg", c.region},
-                      {"win", c.window_department},
-                      {"aid", c.applicant_id},
-                      {"akind", c.applicant_kind},
-                      {"aname", c.applicant_name},
-                      {"agent", c.agent_id},
-                      {"form", c.form},
-                      {"t", c.created_at},
-                      {"t2", c.created_at}});
-    if (!r) return std::unexpected(r.error());
-    c.version = 1;
-    if (auto e = Record(tx, c, &p, {.type = "created"}, now, nullptr, calendar_, audit_, config_.warnings); !e) {
-      return std::unexpected(e.error());
-    }
-    return Answer(tx, c, Viewer::kApplicant, now, calendar_, config_.warnings, engine_);
-  });
+  return Respond(
+      db_.TransactValue<CaseResult>(
+          storage::kReadWrite,
+          [&](Tx& tx) -> Result<CaseResult> {
+            auto item = Item(tx, item_code);
+            if (!item) {
+              if (item.error().code == ErrorCode::kNotFound) {
+                return Fail(Error::Validation({{"item_code", "unknown_item", "no published item has this code"}}));
+              }
+              return std::unexpected(item.error());
+            }
+            const ordered_json& doc = (*item)->doc;
+            if (!doc.value("online", true)) {
+              // On-site items cannot be applied for online; the guide says why.
+              return Fail(Error::Validation({{"item_code", "onsite_only", doc.value("onsite_reason", std::string())}}));
+            }
+            const std::string audience = p.acting_for ? std::string(identity::UserKindName(p.acting_for->kind))
+                                                      : std::string(identity::UserKindName(p.kind));
+            bool allowed = false;
+            for (const auto& a : doc["audience"]) {
+              if (a == audience || (audience == "company" && a == "organization")) allowed = true;
+            }
+            if (!allowed)
+              return Fail(Error::Validation({{"item_code", "audience", "this item is not for " + audience + "s"}}));
+            auto window = tx.QueryOne(
+                "SELECT department FROM window_departments WHERE region = :r OR region = :city OR region = :province"
+                " ORDER BY LENGTH(region) DESC, region DESC LIMIT 1",
+                {{"r", std::string(doc.value("region", ""))},
+                 {"city", std::string(doc.value("region", "")).substr(0, 4) + "00"},
+                 {"province", std::string(doc.value("region", "")).substr(0, 2) + "0000"}});
+            if (!window) return std::unexpected(window.error());
+            const Timestamp now = clock_.Now();
+            Loaded c;
+            c.id = NewId(clock_);
+            c.item_code = std::string(item_code);
+            c.item_version = (*item)->version;
+            c.item_name = doc.value("name", "");
+            c.department = doc.value("department", "");
+            c.region = doc.value("region", "");
+            c.window_department = *window ? (*window)->Text(0) : c.department;
+            c.applicant_id = std::string(p.EffectiveApplicantId());
+            c.applicant_kind = audience;
+            c.applicant_name = p.acting_for ? p.acting_for->name : p.name;
+            if (p.acting_for) c.agent_id = p.user_id;
+            c.status = "draft";
+            c.form = form->dump();
+            c.created_at = c.updated_at = ToMicros(now);
+            auto r =
+                tx.Exec(std::string("INSERT INTO cases (") + kCaseColumns +
+                            ") VALUES (:id, NULL, :ic, :iv, :iname, :dep, :reg, :win, :aid, :akind, :aname, :agent,"
+                            " 'draft', :form, NULL, NULL, NULL, NULL, NULL, NULL, NULL, :t, :t2, 1)",
+                        {{"id", c.id},
+                         {"ic", c.item_code},
+                         {"iv", c.item_version},
+                         {"iname", c.item_name},
+                         {"dep", c.department},
+                         {"reg", c.region},
+                         {"win", c.window_department},
+                         {"aid", c.applicant_id},
+                         {"akind", c.applicant_kind},
+                         {"aname", c.applicant_name},
+                         {"agent", c.agent_id},
+                         {"form", c.form},
+                         {"t", c.created_at},
+                         {"t2", c.created_at}});
+            if (!r) return std::unexpected(r.error());
+            c.version = 1;
+            if (auto e = Record(tx, c, &p, {.type = "created"}, now, nullptr, calendar_, audit_, config_.warnings);
+                !e) {
+              return std::unexpected(e.error());
+            }
+            return ResultOf(c, "");
+          }),
+      /*staff=*/false);
 }
 
 Result<CaseResult> CaseService::PatchForm(const Principal& p, std::string_view case_id, std::string_view form_json) {
   auto form = ParseObject(form_json);
   if (!form) return Fail(Error::Validation({{"form", "type", "the form is a JSON object"}}));
-  return db_.TransactValue<CaseResult>(storage::kReadWrite, [&](Tx& tx) -> Result<CaseResult> {
-    auto c = Load(tx, case_id);
-    if (!c) return std::unexpected(c.error());
-    auto viewer = Visibility(tx, p, *c);
-    if (!viewer) return std::unexpected(viewer.error());
-    if (*viewer != Viewer::kApplicant) return Fail(Error::NotFound("no such case"));
-    if (c->status != "draft" && c->status != "supplement_requested") {
-      return Fail(Error::Conflict("the form can change only in a draft or after a supplement request", "not_editable"));
-    }
-    const Timestamp now = clock_.Now();
-    if (form->dump() == c->form) return Answer(tx, *c, Viewer::kApplicant, now, calendar_, config_.warnings, engine_);
-    c->form = form->dump();
-    if (auto e = Save(tx, *c, now); !e) return std::unexpected(e.error());
-    c->version += 1;
-    if (c->status != "draft") {
-      if (auto e = Record(tx, *c, &p, {.type = "form_changed"}, now, c->clock ? &*c->clock : nullptr, calendar_,
-                          audit_, config_.warnings);
-          !e) {
-        return std::unexpected(e.error());
-      }
-    }
-    return Answer(tx, *c, Viewer::kApplicant, now, calendar_, config_.warnings, engine_);
-  });
+  return Respond(db_.TransactValue<CaseResult>(
+                     storage::kReadWrite,
+                     [&](Tx& tx) -> Result<CaseResult> {
+                       auto c = Load(tx, case_id);
+                       if (!c) return std::unexpected(c.error());
+                       auto viewer = Visibility(tx, p, *c);
+                       if (!viewer) return std::unexpected(viewer.error());
+                       if (*viewer != Viewer::kApplicant) return Fail(Error::NotFound("no such case"));
+                       if (c->status != "draft" && c->status != "supplement_requested") {
+                         return Fail(Error::Conflict(
+                             "the form can change only in a draft or after a supplement request", "not_editable"));
+                       }
+                       const Timestamp now = clock_.Now();
+                       if (form->dump() == c->form) return ResultOf(*c, "");
+                       c->form = form->dump();
+                       if (auto e = Save(tx, *c, now); !e) return std::unexpected(e.error());
+                       c->version += 1;
+                       if (c->status != "draft") {
+                         if (auto e = Record(tx, *c, &p, {.type = "form_changed"}, now, c->clock ? &*c->clock : nullptr,
+                                             calendar_, audit_, config_.warnings);
+                             !e) {
+                           return std::unexpected(e.error());
+                         }
+                       }
+                       return ResultOf(*c, "");
+                     }),
+                 /*staff=*/false);
 }
 
 Result<CaseResult> CaseService::PutMaterial(const Principal& p, std::string_view case_id, std::string_view code,
@@ -554,58 +630,68 @@ Result<CaseResult> CaseService::PutMaterial(const Principal& p, std::string_view
     }
     file = *f;
   }
-  return db_.TransactValue<CaseResult>(storage::kReadWrite, [&](Tx& tx) -> Result<CaseResult> {
-    auto c = Load(tx, case_id);
-    if (!c) return std::unexpected(c.error());
-    auto viewer = Visibility(tx, p, *c);
-    if (!viewer) return std::unexpected(viewer.error());
-    if (*viewer != Viewer::kApplicant) return Fail(Error::NotFound("no such case"));
-    if (c->status != "draft" && c->status != "supplement_requested") {
-      return Fail(Error::Conflict("materials can change only in a draft or after a supplement request", "not_editable"));
-    }
-    auto item = catalog_.GetVersion(c->item_code, c->item_version);
-    if (!item) return std::unexpected(item.error());
-    auto doc = ordered_json::parse(item->document);
-    const ordered_json* material = nullptr;
-    for (const auto& m : doc["materials"]) {
-      if (m["code"] == code) material = &m;
-    }
-    if (material == nullptr) return Fail(Error::NotFound("the item has no material " + std::string(code)));
-    if (input.license_id) {
-      if ((*material)["e_license_type"].is_null()) {
-        return Fail(Error::Validation({{"license_id", "license_not_accepted",
-                                        "this material cannot be replaced by an electronic license"}}));
-      }
-      if (input.license_id->empty() || input.license_id->size() > 128) {
-        return Fail(Error::Validation({{"license_id", "format", "a license id"}}));
-      }
-    }
-    if (input.commitment && !(*material).value("commitment_allowed", false)) {
-      return Fail(Error::Validation({{"commitment", "commitment_not_allowed",
-                                      "this material cannot be replaced by a commitment (告知承诺)"}}));
-    }
-    const Timestamp now = clock_.Now();
-    const char* kind = input.file_id ? "file" : input.license_id ? "license" : "commitment";
-    auto r = tx.Exec(
-        "INSERT INTO case_materials (case_id, material_code, kind, file_id, license_id, updated_at)"
-        " VALUES (:c, :m, :k, :f, :l, :t) ON CONFLICT (case_id, material_code) DO UPDATE SET kind = excluded.kind,"
-        " file_id = excluded.file_id, license_id = excluded.license_id, updated_at = excluded.updated_at",
-        {{"c", c->id}, {"m", std::string(code)}, {"k", kind}, {"f", input.file_id}, {"l", input.license_id},
-         {"t", ToMicros(now)}});
-    if (!r) return std::unexpected(r.error());
-    if (auto e = Save(tx, *c, now); !e) return std::unexpected(e.error());
-    c->version += 1;
-    json data = {{"material_code", code}, {"kind", kind}};
-    if (file) data["file"] = {{"name", file->name}, {"size", file->size}, {"media_type", file->media_type}};
-    if (c->status != "draft") {
-      if (auto e = Record(tx, *c, &p, {.type = "material_changed", .data = data}, now,
-                          c->clock ? &*c->clock : nullptr, calendar_, audit_, config_.warnings);
-          !e) {
-        return std::unexpected(e.error());
-      }
-    }
-    return Answer(tx, *c, Viewer::kApplicant, now, calendar_, config_.warnings, engine_);
-  });
+  return Respond(
+      db_.TransactValue<CaseResult>(
+          storage::kReadWrite,
+          [&](Tx& tx) -> Result<CaseResult> {
+            auto c = Load(tx, case_id);
+            if (!c) return std::unexpected(c.error());
+            auto viewer = Visibility(tx, p, *c);
+            if (!viewer) return std::unexpected(viewer.error());
+            if (*viewer != Viewer::kApplicant) return Fail(Error::NotFound("no such case"));
+            if (c->status != "draft" && c->status != "supplement_requested") {
+              return Fail(Error::Conflict("materials can change only in a draft or after a supplement request",
+                                          "not_editable"));
+            }
+            auto item = Item(tx, c->item_code, c->item_version);
+            if (!item) return std::unexpected(item.error());
+            const ordered_json& doc = (*item)->doc;
+            const ordered_json* material = nullptr;
+            for (const auto& m : doc["materials"]) {
+              if (m["code"] == code) material = &m;
+            }
+            if (material == nullptr) return Fail(Error::NotFound("the item has no material " + std::string(code)));
+            if (input.license_id) {
+              if ((*material)["e_license_type"].is_null()) {
+                return Fail(Error::Validation({{"license_id", "license_not_accepted",
+                                                "this material cannot be replaced by an electronic license"}}));
+              }
+              if (input.license_id->empty() || input.license_id->size() > 128) {
+                return Fail(Error::Validation({{"license_id", "format", "a license id"}}));
+              }
+            }
+            if (input.commitment && !(*material).value("commitment_allowed", false)) {
+              return Fail(Error::Validation({{"commitment", "commitment_not_allowed",
+                                              "this material cannot be replaced by a commitment (告知承诺)"}}));
+            }
+            const Timestamp now = clock_.Now();
+            const char* kind = input.file_id ? "file" : input.license_id ? "license" : "commitment";
+            auto r = tx.Exec(
+                "INSERT INTO case_materials (case_id, material_code, kind, file_id, license_id, updated_at)"
+                " VALUES (:c, :m, :k, :f, :l, :t) ON CONFLICT (case_id, material_code) DO UPDATE SET kind = "
+                "excluded.kind,"
+                " file_id = excluded.file_id, license_id = excluded.license_id, updated_at = excluded.updated_at",
+                {{"c", c->id},
+                 {"m", std::string(code)},
+                 {"k", kind},
+                 {"f", input.file_id},
+                 {"l", input.license_id},
+                 {"t", ToMicros(now)}});
+            if (!r) return std::unexpected(r.error());
+            if (auto e = Save(tx, *c, now); !e) return std::unexpected(e.error());
+            c->version += 1;
+            json data = {{"material_code", code}, {"kind", kind}};
+            if (file) data["file"] = {{"name", file->name}, {"size", file->size}, {"media_type", file->media_type}};
+            if (c->status != "draft") {
+              if (auto e = Record(tx, *c, &p, {.type = "material_changed", .data = data}, now,
+                                  c->clock ? &*c->clock : nullptr, calendar_, audit_, config_.warnings);
+                  !e) {
+                return std::unexpected(e.error());
+              }
+            }
+            return ResultOf(*c, "");
+          }),
+      /*staff=*/false);
 }
 
 namespace {
@@ -629,7 +715,8 @@ Result<void> CheckComplete(Tx& tx, const CaseService::Loaded& c, const ordered_j
     known.insert(code);
     auto it = attached.find(code);
     if (it == attached.end()) {
-      if (m.value("required", false)) errors.Add("materials." + code, "required", "「" + m.value("name", code) + "」 is required");
+      if (m.value("required", false))
+        errors.Add("materials." + code, "required", "「" + m.value("name", code) + "」 is required");
       continue;
     }
     if (it->second == "commitment" && !m.value("commitment_allowed", false)) {
@@ -648,123 +735,142 @@ Result<void> CheckComplete(Tx& tx, const CaseService::Loaded& c, const ordered_j
 }  // namespace
 
 Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case_id, bool commitment_signed) {
-  return db_.TransactValue<CaseResult>(storage::kReadWrite, [&](Tx& tx) -> Result<CaseResult> {
-    auto c = Load(tx, case_id);
-    if (!c) return std::unexpected(c.error());
-    auto viewer = Visibility(tx, p, *c);
-    if (!viewer) return std::unexpected(viewer.error());
-    if (*viewer != Viewer::kApplicant) return Fail(Error::NotFound("no such case"));
-    if (c->status != "draft") return Fail(Error::Conflict("the case was submitted already", "already_submitted"));
-    // The item as published now: the case keeps this version from here on.
-    auto item = catalog::CatalogStore::GetPublished(tx, c->item_code);
-    if (!item) {
-      if (item.error().code == ErrorCode::kNotFound) {
-        return Fail(Error::Conflict("the item is no longer published", "item_withdrawn"));
+  // Two steps. The checks (the form against its schema, the materials, the item published now)
+  // read a snapshot and take no write lock, so that concurrent submissions check in parallel;
+  // the change then runs under the write lock only if the case is still the version checked
+  // (a material or form change in between makes the checks run again).
+  struct Checked {
+    Loaded c;
+    std::shared_ptr<const ItemInfo> item;
+    workflow::Value form;
+  };
+  for (int attempt = 1;; ++attempt) {
+    auto checked = db_.TransactValue<Checked>(kSnapshot, [&](Tx& tx) -> Result<Checked> {
+      auto c = Load(tx, case_id);
+      if (!c) return std::unexpected(c.error());
+      auto viewer = Visibility(tx, p, *c);
+      if (!viewer) return std::unexpected(viewer.error());
+      if (*viewer != Viewer::kApplicant) return Fail(Error::NotFound("no such case"));
+      if (c->status != "draft") return Fail(Error::Conflict("the case was submitted already", "already_submitted"));
+      // The item as published now: the case keeps this version from here on.
+      auto item = Item(tx, c->item_code);
+      if (!item) {
+        if (item.error().code == ErrorCode::kNotFound) {
+          return Fail(Error::Conflict("the item is no longer published", "item_withdrawn"));
+        }
+        return std::unexpected(item.error());
       }
-      return std::unexpected(item.error());
-    }
-    auto doc = ordered_json::parse(item->document);
-    auto schema = Schema(*item);
-    if (!schema) return std::unexpected(schema.error());
-    c->item_version = item->version;
-    auto complete = CheckComplete(tx, *c, doc, **schema);
-    if (!commitment_signed || !complete) {
-      std::vector<FieldError> fields;
-      if (!commitment_signed) {
-        fields.push_back({"commitment_signed", "required", "sign the authenticity commitment (真实性承诺)"});
+      auto complete = CheckComplete(tx, *c, (*item)->doc, *(*item)->schema);
+      if (!commitment_signed || !complete) {
+        std::vector<FieldError> fields;
+        if (!commitment_signed) {
+          fields.push_back({"commitment_signed", "required", "sign the authenticity commitment (真实性承诺)"});
+        }
+        if (!complete) {
+          for (auto& f : complete.error().field_errors) fields.push_back(std::move(f));
+        }
+        return Fail(Error::Validation(std::move(fields), "the application is incomplete"));
       }
-      if (!complete) {
-        for (auto& f : complete.error().field_errors) fields.push_back(std::move(f));
+      workflow::Value form = workflow::ValueFromJson(json::parse(c->form));
+      return Checked{std::move(*c), std::move(*item), std::move(form)};
+    });
+    if (!checked) return std::unexpected(checked.error());
+    auto done = db_.TransactValue<CaseResult>(storage::kReadWrite, [&](Tx& tx) -> Result<CaseResult> {
+      auto current = tx.QueryOne("SELECT version FROM cases WHERE id = :id", {{"id", checked->c.id}});
+      if (!current) return std::unexpected(current.error());
+      if (!*current || (*current)->Int(0) != checked->c.version) {
+        return Fail(Error::Conflict("the case changed while it was checked", std::string(kStale)));
       }
-      return Fail(Error::Validation(std::move(fields), "the application is incomplete"));
-    }
-    const Timestamp now = clock_.Now();
-    // The number: region, date, and the next sequence of that region and day.
-    const std::string day = FormatIsoDate(ChinaDate(now));
-    std::string compact_day;
-    for (char ch : day) {
-      if (ch != '-') compact_day.push_back(ch);
-    }
-    auto seq = tx.QueryOne(
-        "INSERT INTO case_numbers (region, day, last_seq) VALUES (:r, :d, 1) ON CONFLICT (region, day)"
-        " DO UPDATE SET last_seq = case_numbers.last_seq + 1 RETURNING last_seq",
-        {{"r", c->region}, {"d", compact_day}});
-    if (!seq) return std::unexpected(seq.error());
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%06lld", static_cast<long long>((*seq)->Int(0)));
-    c->number = c->region + "-" + compact_day + "-" + buf;
-    // The clock runs from submission: an online application is received when it is submitted.
-    auto clock = CaseClock::Start(now, doc.value("promised_limit_days", 0), p.user_id, calendar_);
-    if (!clock) return std::unexpected(clock.error());
-    c->clock = std::move(*clock);
-    c->due_date = FormatIsoDate(c->clock->due());
-    c->submitted_at = ToMicros(now);
-    c->status = "submitted";
-    // The process, with what its gateways and handlers read.
-    workflow::Value::Object case_vars = {
-        {"id", workflow::Value(c->id)},
-        {"number", workflow::Value(*c->number)},
-        {"item_code", workflow::Value(c->item_code)},
-        {"item_version", workflow::Value(c->item_version)},
-        {"department", workflow::Value(c->department)},
-        {"region", workflow::Value(c->region)},
-        {"role_departments", workflow::Value(workflow::Value::Object{{"window", workflow::Value(c->window_department)}})},
-        {"applicant", workflow::Value(workflow::Value::Object{{"id", workflow::Value(c->applicant_id)},
-                                                              {"kind", workflow::Value(c->applicant_kind)}})},
-    };
-    workflow::Value::Object vars = {{"case", workflow::Value(std::move(case_vars))},
-                                    {"form", ToValue(ordered_json::parse(c->form))}};
-    auto started = engine_.Start(tx, doc.value("process_key", ""), c->id, std::move(vars));
-    if (!started) return std::unexpected(started.error());
-    c->instance_id = started->instance_id;
-    auto status = DeriveStatus(tx, engine_, *c);
-    if (!status) return std::unexpected(status.error());
-    c->status = *status;
-    if (auto e = Save(tx, *c, now); !e) return std::unexpected(e.error());
-    c->version += 1;
-    if (auto e = Record(tx, *c, &p, {.type = "submitted", .data = {{"number", *c->number}, {"due_date", *c->due_date}}},
-                        now, &*c->clock, calendar_, audit_, config_.warnings);
-        !e) {
-      return std::unexpected(e.error());
-    }
-    if (Final(c->status)) {
-      // Decided at once (秒批): the rules' record explains it.
-      auto instance = engine_.GetInstance(tx, *c->instance_id);
-      if (!instance) return std::unexpected(instance.error());
-      json decision = {{"result", c->status}, {"by", "rules"}, {"at", FormatRfc3339(now)}, {"automatic", true}};
-      if (auto it = instance->variables.find("rules"); it != instance->variables.end()) {
-        decision["rules"] = workflow::ValueToJson(it->second);
+      Loaded c = checked->c;  // this function may run again: start from the checked copy
+      const ordered_json& doc = checked->item->doc;
+      c.item_version = checked->item->version;
+      const Timestamp now = clock_.Now();
+      // The number: region, date, and the next sequence of that region and day.
+      const std::string day = FormatIsoDate(ChinaDate(now));
+      std::string compact_day;
+      for (char ch : day) {
+        if (ch != '-') compact_day.push_back(ch);
       }
-      c->decision = decision.dump();
-      c->concluded_at = ToMicros(now);
-      if (auto e = Save(tx, *c, now); !e) return std::unexpected(e.error());
-      c->version += 1;
-      if (auto e = Record(tx, *c, nullptr, {.type = "decided", .data = {{"result", c->status}, {"automatic", true}}},
-                          now, &*c->clock, calendar_, audit_, config_.warnings);
+      auto seq = tx.QueryOne(
+          "INSERT INTO case_numbers (region, day, last_seq) VALUES (:r, :d, 1) ON CONFLICT (region, day)"
+          " DO UPDATE SET last_seq = case_numbers.last_seq + 1 RETURNING last_seq",
+          {{"r", c.region}, {"d", compact_day}});
+      if (!seq) return std::unexpected(seq.error());
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%06lld", static_cast<long long>((*seq)->Int(0)));
+      c.number = c.region + "-" + compact_day + "-" + buf;
+      // The clock runs from submission: an online application is received when it is submitted.
+      auto clock = CaseClock::Start(now, doc.value("promised_limit_days", 0), p.user_id, calendar_);
+      if (!clock) return std::unexpected(clock.error());
+      c.clock = std::move(*clock);
+      c.due_date = FormatIsoDate(c.clock->due());
+      c.submitted_at = ToMicros(now);
+      // The process, with what its gateways and handlers read.
+      workflow::Value::Object case_vars = {
+          {"id", workflow::Value(c.id)},
+          {"number", workflow::Value(*c.number)},
+          {"item_code", workflow::Value(c.item_code)},
+          {"item_version", workflow::Value(c.item_version)},
+          {"department", workflow::Value(c.department)},
+          {"region", workflow::Value(c.region)},
+          {"role_departments",
+           workflow::Value(workflow::Value::Object{{"window", workflow::Value(c.window_department)}})},
+          {"applicant", workflow::Value(workflow::Value::Object{{"id", workflow::Value(c.applicant_id)},
+                                                                {"kind", workflow::Value(c.applicant_kind)}})},
+      };
+      workflow::Value::Object vars = {{"case", workflow::Value(std::move(case_vars))}, {"form", checked->form}};
+      auto started = engine_.Start(tx, doc.value("process_key", ""), c.id, std::move(vars));
+      if (!started) return std::unexpected(started.error());
+      c.instance_id = started->instance_id;
+      c.status = StatusAfterStart(*started);
+      const auto rules = started->variables.find("rules");
+      if (Final(c.status)) {
+        // Decided at once (秒批): the rules' record explains it.
+        json decision = {{"result", c.status}, {"by", "rules"}, {"at", FormatRfc3339(now)}, {"automatic", true}};
+        if (rules != started->variables.end()) decision["rules"] = workflow::ValueToJson(rules->second);
+        c.decision = decision.dump();
+        c.concluded_at = ToMicros(now);
+      }
+      if (auto e = Save(tx, c, now); !e) return std::unexpected(e.error());
+      c.version += 1;
+      // The submission and the decision are two events even when they share a transaction.
+      const std::string submitted_status = c.status;
+      if (Final(c.status)) c.status = "submitted";
+      if (auto e = Record(tx, c, &p, {.type = "submitted", .data = {{"number", *c.number}, {"due_date", *c.due_date}}},
+                          now, &*c.clock, calendar_, audit_, config_.warnings);
           !e) {
         return std::unexpected(e.error());
       }
-    } else if (auto inst = engine_.GetInstance(tx, *c->instance_id); inst) {
-      if (auto it = inst->variables.find("rules"); it != inst->variables.end()) {
+      c.status = submitted_status;
+      if (Final(c.status)) {
+        if (auto e = Record(tx, c, nullptr, {.type = "decided", .data = {{"result", c.status}, {"automatic", true}}},
+                            now, &*c.clock, calendar_, audit_, config_.warnings);
+            !e) {
+          return std::unexpected(e.error());
+        }
+      } else if (rules != started->variables.end()) {
         // 秒批 could not decide: the rules' record goes to the reviewer (staff only).
-        if (auto e = Record(tx, *c, nullptr,
-                            {.type = "rules_fallback", .staff_only = true, .data = workflow::ValueToJson(it->second)},
-                            now, &*c->clock, calendar_, audit_, config_.warnings);
+        if (auto e =
+                Record(tx, c, nullptr,
+                       {.type = "rules_fallback", .staff_only = true, .data = workflow::ValueToJson(rules->second)},
+                       now, &*c.clock, calendar_, audit_, config_.warnings);
             !e) {
           return std::unexpected(e.error());
         }
       }
-    }
-    if (auto e = Notify(tx, clock_, c->applicant_id, c->id, "case.submitted",
-                        {{"number", *c->number}, {"status", c->status}, {"due_date", *c->due_date}});
-        !e) {
-      return std::unexpected(e.error());
-    }
-    if (!Final(c->status)) {
-      if (auto e = ScheduleWarnings(tx, *c); !e) return std::unexpected(e.error());
-    }
-    return Answer(tx, *c, Viewer::kApplicant, now, calendar_, config_.warnings, engine_);
-  });
+      if (auto e = Notify(tx, clock_, c.applicant_id, c.id, "case.submitted",
+                          {{"number", *c.number}, {"status", c.status}, {"due_date", *c.due_date}});
+          !e) {
+        return std::unexpected(e.error());
+      }
+      if (!Final(c.status)) {
+        if (auto e = ScheduleWarnings(tx, c); !e) return std::unexpected(e.error());
+      }
+      return ResultOf(c, "");
+    });
+    if (!done && done.error().reason == kStale && attempt < kStaleAttempts) continue;
+    return Respond(std::move(done), /*staff=*/false);
+  }
 }
 
 Result<void> CaseService::ScheduleWarnings(Tx& tx, const Loaded& c) {
@@ -813,16 +919,16 @@ Result<void> CaseService::OnClockWarning(std::string_view payload) {
     const bool reached = (level == "yellow" && status->state == ClockState::kYellow) ||
                          (level == "red" && status->state == ClockState::kRed);
     if (!reached) return {};
-    auto seen = tx.QueryOne(
-        "SELECT 1 FROM case_events WHERE case_id = :id AND type = :t AND due_date = :d LIMIT 1",
-        {{"id", c->id}, {"t", "warning_" + level}, {"d", c->due_date.value_or("")}});
+    auto seen = tx.QueryOne("SELECT 1 FROM case_events WHERE case_id = :id AND type = :t AND due_date = :d LIMIT 1",
+                            {{"id", c->id}, {"t", "warning_" + level}, {"d", c->due_date.value_or("")}});
     if (!seen) return std::unexpected(seen.error());
     if (*seen) return {};
-    if (auto e = Record(tx, *c, nullptr,
-                        {.type = "warning_" + level,
-                         .staff_only = true,
-                         .data = {{"level", level}, {"used_days", status->used_days}, {"limit_days", status->limit_days}}},
-                        now, &*c->clock, calendar_, audit_, config_.warnings);
+    if (auto e =
+            Record(tx, *c, nullptr,
+                   {.type = "warning_" + level,
+                    .staff_only = true,
+                    .data = {{"level", level}, {"used_days", status->used_days}, {"limit_days", status->limit_days}}},
+                   now, &*c->clock, calendar_, audit_, config_.warnings);
         !e) {
       return e;
     }
@@ -837,71 +943,78 @@ void CaseService::RegisterJobs(jobs::JobRegistry& registry) {
 }
 
 Result<CaseResult> CaseService::Resubmit(const Principal& p, std::string_view case_id) {
-  return db_.TransactValue<CaseResult>(storage::kReadWrite, [&](Tx& tx) -> Result<CaseResult> {
-    auto c = Load(tx, case_id);
-    if (!c) return std::unexpected(c.error());
-    auto viewer = Visibility(tx, p, *c);
-    if (!viewer) return std::unexpected(viewer.error());
-    if (*viewer != Viewer::kApplicant) return Fail(Error::NotFound("no such case"));
-    if (c->status != "supplement_requested") {
-      return Fail(Error::Conflict("nothing was asked of you to supplement", "not_supplement_requested"));
-    }
-    auto item = catalog_.GetVersion(c->item_code, c->item_version);
-    if (!item) return std::unexpected(item.error());
-    auto schema = Schema(*item);
-    if (!schema) return std::unexpected(schema.error());
-    if (auto ok = CheckComplete(tx, *c, ordered_json::parse(item->document), **schema); !ok) {
-      auto e = ok.error();
-      e.message = "the application is still incomplete";
-      return std::unexpected(std::move(e));
-    }
-    const Timestamp now = clock_.Now();
-    if (c->clock && c->clock->suspended()) {
-      if (auto r = c->clock->Resume(now, p.user_id, calendar_); !r) return std::unexpected(r.error());
-      c->due_date = FormatIsoDate(c->clock->due());
-    }
-    auto moved = engine_.Correlate(tx, *c->instance_id, "supplement.received", {});
-    if (!moved) return std::unexpected(moved.error());
-    auto status = DeriveStatus(tx, engine_, *c);
-    if (!status) return std::unexpected(status.error());
-    c->status = *status;
-    json previous = c->supplement ? json::parse(*c->supplement) : json();
-    c->supplement.reset();
-    if (auto e = Save(tx, *c, now); !e) return std::unexpected(e.error());
-    c->version += 1;
-    if (auto e = Record(tx, *c, &p, {.type = "resubmitted", .data = {{"answered", previous}}}, now, &*c->clock,
-                        calendar_, audit_, config_.warnings);
-        !e) {
-      return std::unexpected(e.error());
-    }
-    if (auto e = ScheduleWarnings(tx, *c); !e) return std::unexpected(e.error());
-    return Answer(tx, *c, Viewer::kApplicant, now, calendar_, config_.warnings, engine_);
-  });
+  return Respond(
+      db_.TransactValue<CaseResult>(
+          storage::kReadWrite,
+          [&](Tx& tx) -> Result<CaseResult> {
+            auto c = Load(tx, case_id);
+            if (!c) return std::unexpected(c.error());
+            auto viewer = Visibility(tx, p, *c);
+            if (!viewer) return std::unexpected(viewer.error());
+            if (*viewer != Viewer::kApplicant) return Fail(Error::NotFound("no such case"));
+            if (c->status != "supplement_requested") {
+              return Fail(Error::Conflict("nothing was asked of you to supplement", "not_supplement_requested"));
+            }
+            auto item = Item(tx, c->item_code, c->item_version);
+            if (!item) return std::unexpected(item.error());
+            if (auto ok = CheckComplete(tx, *c, (*item)->doc, *(*item)->schema); !ok) {
+              auto e = ok.error();
+              e.message = "the application is still incomplete";
+              return std::unexpected(std::move(e));
+            }
+            const Timestamp now = clock_.Now();
+            if (c->clock && c->clock->suspended()) {
+              if (auto r = c->clock->Resume(now, p.user_id, calendar_); !r) return std::unexpected(r.error());
+              c->due_date = FormatIsoDate(c->clock->due());
+            }
+            auto moved = engine_.Correlate(tx, *c->instance_id, "supplement.received", {});
+            if (!moved) return std::unexpected(moved.error());
+            auto status = DeriveStatus(tx, engine_, *c, &*moved);
+            if (!status) return std::unexpected(status.error());
+            c->status = *status;
+            json previous = c->supplement ? json::parse(*c->supplement) : json();
+            c->supplement.reset();
+            if (auto e = Save(tx, *c, now); !e) return std::unexpected(e.error());
+            c->version += 1;
+            if (auto e = Record(tx, *c, &p, {.type = "resubmitted", .data = {{"answered", previous}}}, now, &*c->clock,
+                                calendar_, audit_, config_.warnings);
+                !e) {
+              return std::unexpected(e.error());
+            }
+            if (auto e = ScheduleWarnings(tx, *c); !e) return std::unexpected(e.error());
+            return ResultOf(*c, "");
+          }),
+      /*staff=*/false);
 }
 
 Result<CaseResult> CaseService::Withdraw(const Principal& p, std::string_view case_id, std::string_view reason) {
-  return db_.TransactValue<CaseResult>(storage::kReadWrite, [&](Tx& tx) -> Result<CaseResult> {
-    auto c = Load(tx, case_id);
-    if (!c) return std::unexpected(c.error());
-    auto viewer = Visibility(tx, p, *c);
-    if (!viewer) return std::unexpected(viewer.error());
-    if (*viewer != Viewer::kApplicant) return Fail(Error::NotFound("no such case"));
-    if (Final(c->status)) return Fail(Error::Conflict("the case is already " + c->status, "case_closed"));
-    const Timestamp now = clock_.Now();
-    if (c->instance_id) {
-      if (auto r = engine_.Terminate(tx, *c->instance_id, "withdrawn"); !r) return std::unexpected(r.error());
-    }
-    c->status = "withdrawn";
-    c->concluded_at = ToMicros(now);
-    if (auto e = Save(tx, *c, now); !e) return std::unexpected(e.error());
-    c->version += 1;
-    if (auto e = Record(tx, *c, &p, {.type = "withdrawn", .note = std::string(reason)}, now,
-                        c->clock ? &*c->clock : nullptr, calendar_, audit_, config_.warnings);
-        !e) {
-      return std::unexpected(e.error());
-    }
-    return Answer(tx, *c, Viewer::kApplicant, now, calendar_, config_.warnings, engine_);
-  });
+  return Respond(db_.TransactValue<CaseResult>(
+                     storage::kReadWrite,
+                     [&](Tx& tx) -> Result<CaseResult> {
+                       auto c = Load(tx, case_id);
+                       if (!c) return std::unexpected(c.error());
+                       auto viewer = Visibility(tx, p, *c);
+                       if (!viewer) return std::unexpected(viewer.error());
+                       if (*viewer != Viewer::kApplicant) return Fail(Error::NotFound("no such case"));
+                       if (Final(c->status))
+                         return Fail(Error::Conflict("the case is already " + c->status, "case_closed"));
+                       const Timestamp now = clock_.Now();
+                       if (c->instance_id) {
+                         if (auto r = engine_.Terminate(tx, *c->instance_id, "withdrawn"); !r)
+                           return std::unexpected(r.error());
+                       }
+                       c->status = "withdrawn";
+                       c->concluded_at = ToMicros(now);
+                       if (auto e = Save(tx, *c, now); !e) return std::unexpected(e.error());
+                       c->version += 1;
+                       if (auto e = Record(tx, *c, &p, {.type = "withdrawn", .note = std::string(reason)}, now,
+                                           c->clock ? &*c->clock : nullptr, calendar_, audit_, config_.warnings);
+                           !e) {
+                         return std::unexpected(e.error());
+                       }
+                       return ResultOf(*c, "");
+                     }),
+                 /*staff=*/false);
 }
 
 Result<CaseResult> CaseService::Get(const Principal& p, std::string_view case_id) {
@@ -944,8 +1057,9 @@ Result<FileRef> CaseService::MaterialFile(const Principal& p, std::string_view c
     if (!c) return std::unexpected(c.error());
     auto viewer = Visibility(tx, p, *c);
     if (!viewer) return std::unexpected(viewer.error());
-    auto row = tx.QueryOne("SELECT file_id FROM case_materials WHERE case_id = :c AND material_code = :m AND kind = 'file'",
-                           {{"c", c->id}, {"m", std::string(code)}});
+    auto row =
+        tx.QueryOne("SELECT file_id FROM case_materials WHERE case_id = :c AND material_code = :m AND kind = 'file'",
+                    {{"c", c->id}, {"m", std::string(code)}});
     if (!row) return std::unexpected(row.error());
     if (!*row) return Fail(Error::NotFound("no uploaded file for this material"));
     const std::string id = (*row)->Text(0);
@@ -970,8 +1084,8 @@ Result<CaseList> CaseService::List(const Principal& p, const CaseListFilter& fil
     const std::string after = filter.after.value_or("\x7f");
     storage::Value status = filter.status ? storage::Value(*filter.status) : storage::Value(storage::kNull);
     const bool pg = tx.backend() == storage::Backend::kPostgresql;
-    const std::string status_clause = pg ? " AND (CAST(:s AS TEXT) IS NULL OR status = CAST(:s2 AS TEXT))"
-                                         : " AND (:s IS NULL OR status = :s2)";
+    const std::string status_clause =
+        pg ? " AND (CAST(:s AS TEXT) IS NULL OR status = CAST(:s2 AS TEXT))" : " AND (:s IS NULL OR status = :s2)";
     Result<storage::Rows> rows = storage::Rows{};
     Params params = {{"after", after}, {"s", status}, {"s2", status}, {"limit", filter.limit + 1}};
     if (p.IsApplicant()) {
@@ -988,12 +1102,13 @@ Result<CaseList> CaseService::List(const Principal& p, const CaseListFilter& fil
       params.emplace_back("d", p.department);
       params.emplace_back("d2", p.department);
       params.emplace_back("d3", p.department);
-      rows = tx.Query(std::string(kSummary) +
-                          " WHERE status <> 'draft' AND id < :after AND (department = :d OR window_department = :d2"
-                          " OR instance_id IN (SELECT t.instance_id FROM workflow_tasks t JOIN workflow_task_candidates k"
-                          " ON k.task_id = t.id WHERE k.department = :d3))" +
-                          status_clause + " ORDER BY id DESC LIMIT :limit",
-                      params);
+      rows =
+          tx.Query(std::string(kSummary) +
+                       " WHERE status <> 'draft' AND id < :after AND (department = :d OR window_department = :d2"
+                       " OR instance_id IN (SELECT t.instance_id FROM workflow_tasks t JOIN workflow_task_candidates k"
+                       " ON k.task_id = t.id WHERE k.department = :d3))" +
+                       status_clause + " ORDER BY id DESC LIMIT :limit",
+                   params);
     }
     if (!rows) return std::unexpected(rows.error());
     const Timestamp now = clock_.Now();
@@ -1007,7 +1122,8 @@ Result<CaseList> CaseService::List(const Principal& p, const CaseListFilter& fil
         clock_state = "concluded";
       } else if (auto text = r.OptText(10)) {
         if (auto clock = CaseClock::FromJson(*text)) {
-          if (auto s = clock->Status(ChinaDate(now), calendar_, config_.warnings)) clock_state = ClockStateName(s->state);
+          if (auto s = clock->Status(ChinaDate(now), calendar_, config_.warnings))
+            clock_state = ClockStateName(s->state);
         }
       }
       items.push_back({{"id", r.Text(0)},
@@ -1057,14 +1173,15 @@ Result<std::string> CaseService::Tasks(const Principal& p, std::string_view stat
                        {"outcomes", t.outcomes},
                        {"assignee", t.assignee ? json(*t.assignee) : json(nullptr)},
                        {"created_at", FormatRfc3339(t.created_at)},
-                       {"case", {{"id", c->id},
-                                 {"number", c->number ? json(*c->number) : json(nullptr)},
-                                 {"item_code", c->item_code},
-                                 {"item_name", c->item_name},
-                                 {"applicant_name", c->applicant_name},
-                                 {"status", c->status},
-                                 {"due_date", c->due_date ? json(*c->due_date) : json(nullptr)},
-                                 {"clock", clock}}}});
+                       {"case",
+                        {{"id", c->id},
+                         {"number", c->number ? json(*c->number) : json(nullptr)},
+                         {"item_code", c->item_code},
+                         {"item_name", c->item_name},
+                         {"applicant_name", c->applicant_name},
+                         {"status", c->status},
+                         {"due_date", c->due_date ? json(*c->due_date) : json(nullptr)},
+                         {"clock", clock}}}});
     }
     return json({{"items", items}}).dump();
   });
@@ -1077,8 +1194,8 @@ Result<std::string> CaseService::Claim(const Principal& p, std::string_view task
 }
 
 Result<void> CaseService::AfterTransition(Tx& tx, Loaded& c, const Principal& p, const TaskCompletion& done,
-                                          Timestamp now) {
-  auto status = DeriveStatus(tx, engine_, c);
+                                          const workflow::Transition& moved, Timestamp now) {
+  auto status = DeriveStatus(tx, engine_, c, &moved);
   if (!status) return std::unexpected(status.error());
   const std::string before = c.status;
   c.status = *status;
@@ -1090,7 +1207,9 @@ Result<void> CaseService::AfterTransition(Tx& tx, Loaded& c, const Principal& p,
     // applicant holds the case.
     json missing = json::array();
     for (const auto& m : done.missing) missing.push_back({{"material_code", m.material_code}, {"reason", m.reason}});
-    json notice = {{"missing", missing}, {"opinion", done.opinion}, {"requested_at", FormatRfc3339(now)},
+    json notice = {{"missing", missing},
+                   {"opinion", done.opinion},
+                   {"requested_at", FormatRfc3339(now)},
                    {"requested_by", p.name}};
     c.supplement = notice.dump();
     if (c.clock && !c.clock->suspended()) {
@@ -1107,8 +1226,8 @@ Result<void> CaseService::AfterTransition(Tx& tx, Loaded& c, const Principal& p,
     data["department"] = p.department;
   }
   if (Final(c.status) && !Final(before)) {
-    json decision = {{"result", c.status}, {"opinion", done.opinion}, {"by", p.name}, {"department", p.department},
-                     {"at", FormatRfc3339(now)}, {"automatic", false}};
+    json decision = {{"result", c.status},         {"opinion", done.opinion},  {"by", p.name},
+                     {"department", p.department}, {"at", FormatRfc3339(now)}, {"automatic", false}};
     c.decision = decision.dump();
     c.concluded_at = ToMicros(now);
     if (auto e = Notify(tx, clock_, c.applicant_id, c.id, "case.decided",
@@ -1139,8 +1258,8 @@ Result<void> CaseService::AfterTransition(Tx& tx, Loaded& c, const Principal& p,
 Result<CaseResult> CaseService::Complete(const Principal& p, std::string_view task_id, const TaskCompletion& done) {
   if (!p.IsStaff()) return Fail(Error::Forbidden("tasks are for staff"));
   FieldErrors errors;
-  static const std::set<std::string> kOutcomes = {"accept", "refuse", "request_supplement", "approve", "deny",
-                                                  "agree", "object", "suspend", "resume"};
+  static const std::set<std::string> kOutcomes = {
+      "accept", "refuse", "request_supplement", "approve", "deny", "agree", "object", "suspend", "resume"};
   if (!kOutcomes.contains(done.outcome)) errors.Add("outcome", "enum", "not an outcome of any task");
   if (done.opinion.size() > 4000) errors.Add("opinion", "too_long", "at most 4,000 bytes");
   const bool needs_opinion = done.outcome == "refuse" || done.outcome == "deny" || done.outcome == "object" ||
@@ -1164,81 +1283,89 @@ Result<CaseResult> CaseService::Complete(const Principal& p, std::string_view ta
     }
   }
   if (auto e = errors.Finish(); !e) return std::unexpected(e.error());
-  return db_.TransactValue<CaseResult>(storage::kReadWrite, [&](Tx& tx) -> Result<CaseResult> {
-    auto task = engine_.GetTask(tx, task_id);
-    if (!task) return std::unexpected(task.error());
-    auto c = Load(tx, task->business_key);
-    if (!c) return std::unexpected(c.error());
-    auto viewer = Visibility(tx, p, *c);
-    if (!viewer) return Fail(Error::NotFound("no such task"));
-    const auto actor = ActorOf(p);
-    bool candidate = false;
-    for (const auto& g : task->candidates) {
-      for (const auto& r : actor.roles) {
-        if (g.role == r && g.department == p.department) candidate = true;
-      }
-    }
-    if (!candidate) {
-      return Fail(Error{.code = ErrorCode::kForbidden, .message = "you are not a candidate for this task",
-                        .reason = "not_a_candidate"});
-    }
-    if (task->state != "open") return Fail(Error::Conflict("the task is already " + task->state, "task_closed"));
-    const Timestamp now = clock_.Now();
-    if (done.outcome == "suspend" || done.outcome == "resume") {
-      // A special procedure (特别程序) stops the clock; the task stays open.
-      if (!c->clock) return Fail(Error::Conflict("the case has no clock yet", "not_submitted"));
-      if (done.outcome == "suspend") {
-        if (auto r = c->clock->Suspend(now, *procedure, p.user_id, done.opinion); !r) return std::unexpected(r.error());
-        c->status = "suspended";
-      } else {
-        if (c->status != "suspended" || !c->clock->suspended()) {
-          return Fail(Error::Conflict("the case is not suspended", "not_suspended"));
-        }
-        if (auto r = c->clock->Resume(now, p.user_id, calendar_); !r) return std::unexpected(r.error());
-        auto status = DeriveStatus(tx, engine_, *c);
-        if (!status) return std::unexpected(status.error());
-        c->status = *status;
-      }
-      c->due_date = FormatIsoDate(c->clock->due());
-      if (auto e = Save(tx, *c, now); !e) return std::unexpected(e.error());
-      c->version += 1;
-      json data = {{"outcome", done.outcome}, {"due_date", *c->due_date}};
-      if (procedure) data["procedure"] = SuspensionKindName(*procedure);
-      if (auto e = Record(tx, *c, &p, {.type = done.outcome == "suspend" ? "suspended" : "resumed", .note = done.opinion,
-                                       .data = data},
-                          now, &*c->clock, calendar_, audit_, config_.warnings);
-          !e) {
-        return std::unexpected(e.error());
-      }
-      if (done.outcome == "resume") {
-        if (auto e = ScheduleWarnings(tx, *c); !e) return std::unexpected(e.error());
-      }
-    } else {
-      if (c->status == "suspended") {
-        return Fail(Error::Conflict("resume the special procedure before deciding", "suspended"));
-      }
-      if (done.outcome == "request_supplement") {
-        auto item = catalog_.GetVersion(c->item_code, c->item_version);
-        if (!item) return std::unexpected(item.error());
-        std::set<std::string> codes = {"form"};
-        const ordered_json item_doc = ordered_json::parse(item->document);
-        for (const auto& m : item_doc["materials"]) codes.insert(m["code"].get<std::string>());
-        FieldErrors bad;
-        for (std::size_t i = 0; i < done.missing.size(); ++i) {
-          if (!codes.contains(done.missing[i].material_code)) {
-            bad.Add("missing[" + std::to_string(i) + "].material_code", "unknown_material",
-                    "a material code of the item, or \"form\"");
-          }
-        }
-        if (auto e = bad.Finish(); !e) return std::unexpected(e.error());
-      }
-      workflow::Value::Object data;
-      auto moved = engine_.Complete(tx, task_id, actor, done.outcome, done.opinion, data);
-      if (!moved) return std::unexpected(moved.error());
-      if (auto e = AfterTransition(tx, *c, p, done, now); !e) return std::unexpected(e.error());
-    }
-    return Answer(tx, *c, Viewer::kStaff, now, calendar_, config_.warnings, engine_);
-  });
+  return Respond(
+      db_.TransactValue<CaseResult>(
+          storage::kReadWrite,
+          [&](Tx& tx) -> Result<CaseResult> {
+            auto task = engine_.GetTask(tx, task_id);
+            if (!task) return std::unexpected(task.error());
+            auto c = Load(tx, task->business_key);
+            if (!c) return std::unexpected(c.error());
+            auto viewer = Visibility(tx, p, *c);
+            if (!viewer) return Fail(Error::NotFound("no such task"));
+            const auto actor = ActorOf(p);
+            bool candidate = false;
+            for (const auto& g : task->candidates) {
+              for (const auto& r : actor.roles) {
+                if (g.role == r && g.department == p.department) candidate = true;
+              }
+            }
+            if (!candidate) {
+              return Fail(Error{.code = ErrorCode::kForbidden,
+                                .message = "you are not a candidate for this task",
+                                .reason = "not_a_candidate"});
+            }
+            if (task->state != "open")
+              return Fail(Error::Conflict("the task is already " + task->state, "task_closed"));
+            const Timestamp now = clock_.Now();
+            if (done.outcome == "suspend" || done.outcome == "resume") {
+              // A special procedure (特别程序) stops the clock; the task stays open.
+              if (!c->clock) return Fail(Error::Conflict("the case has no clock yet", "not_submitted"));
+              if (done.outcome == "suspend") {
+                if (auto r = c->clock->Suspend(now, *procedure, p.user_id, done.opinion); !r)
+                  return std::unexpected(r.error());
+                c->status = "suspended";
+              } else {
+                if (c->status != "suspended" || !c->clock->suspended()) {
+                  return Fail(Error::Conflict("the case is not suspended", "not_suspended"));
+                }
+                if (auto r = c->clock->Resume(now, p.user_id, calendar_); !r) return std::unexpected(r.error());
+                auto status = DeriveStatus(tx, engine_, *c);
+                if (!status) return std::unexpected(status.error());
+                c->status = *status;
+              }
+              c->due_date = FormatIsoDate(c->clock->due());
+              if (auto e = Save(tx, *c, now); !e) return std::unexpected(e.error());
+              c->version += 1;
+              json data = {{"outcome", done.outcome}, {"due_date", *c->due_date}};
+              if (procedure) data["procedure"] = SuspensionKindName(*procedure);
+              if (auto e = Record(
+                      tx, *c, &p,
+                      {.type = done.outcome == "suspend" ? "suspended" : "resumed", .note = done.opinion, .data = data},
+                      now, &*c->clock, calendar_, audit_, config_.warnings);
+                  !e) {
+                return std::unexpected(e.error());
+              }
+              if (done.outcome == "resume") {
+                if (auto e = ScheduleWarnings(tx, *c); !e) return std::unexpected(e.error());
+              }
+            } else {
+              if (c->status == "suspended") {
+                return Fail(Error::Conflict("resume the special procedure before deciding", "suspended"));
+              }
+              if (done.outcome == "request_supplement") {
+                auto item = Item(tx, c->item_code, c->item_version);
+                if (!item) return std::unexpected(item.error());
+                std::set<std::string> codes = {"form"};
+                const ordered_json& item_doc = (*item)->doc;
+                for (const auto& m : item_doc["materials"]) codes.insert(m["code"].get<std::string>());
+                FieldErrors bad;
+                for (std::size_t i = 0; i < done.missing.size(); ++i) {
+                  if (!codes.contains(done.missing[i].material_code)) {
+                    bad.Add("missing[" + std::to_string(i) + "].material_code", "unknown_material",
+                            "a material code of the item, or \"form\"");
+                  }
+                }
+                if (auto e = bad.Finish(); !e) return std::unexpected(e.error());
+              }
+              workflow::Value::Object data;
+              auto moved = engine_.Complete(tx, task_id, actor, done.outcome, done.opinion, data);
+              if (!moved) return std::unexpected(moved.error());
+              if (auto e = AfterTransition(tx, *c, p, done, *moved, now); !e) return std::unexpected(e.error());
+            }
+            return ResultOf(*c, "");
+          }),
+      /*staff=*/true);
 }
 
 Result<void> CaseService::SetWindowDepartment(std::string_view region, std::string_view department) {
@@ -1283,7 +1410,10 @@ void RegisterCaseHandlers(workflow::HandlerRegistry& registry, const Clock& cloc
     auto r = call.tx->Exec(
         "INSERT INTO license_requests (case_id, item_code, license_type, result_name, status, requested_at)"
         " VALUES (:c, :i, :l, :n, 'pending', :t) ON CONFLICT (case_id) DO NOTHING",
-        {{"c", std::string(call.business_key)}, {"i", (*row)->Text(0)}, {"l", license_type}, {"n", result_name},
+        {{"c", std::string(call.business_key)},
+         {"i", (*row)->Text(0)},
+         {"l", license_type},
+         {"n", result_name},
          {"t", ToMicros(clock.Now())}});
     if (!r) return std::unexpected(r.error());
     return workflow::Value(workflow::Value::Object{{"requested", workflow::Value(true)}});

@@ -143,13 +143,22 @@ class CaseService {
   struct Loaded;  // a case row as read (service.cpp)
 
  private:
+  struct ItemInfo;  // an item version, parsed once (service.cpp)
+
   Result<Loaded> Load(storage::Tx& tx, std::string_view case_id);
-  Result<std::shared_ptr<const catalog::FormSchema>> Schema(const catalog::StoredItem& item);
+  // An item version: `version`, or the one published now. A stored version never changes, so
+  // its parsed document and compiled form schema are cached by (code, version): a request reads
+  // only the published version number.
+  Result<std::shared_ptr<const ItemInfo>> Item(storage::Tx& tx, std::string_view code,
+                                               std::optional<int> version = std::nullopt);
+  // The answer to a change, read after its commit on a snapshot (outside the write lock): the
+  // case as its applicant (staff = false) or as staff see it.
+  Result<CaseResult> Respond(Result<CaseResult> done, bool staff);
   // (Re)schedules the yellow and red warning jobs of the case's clock.
   Result<void> ScheduleWarnings(storage::Tx& tx, const Loaded& c);
   // Everything that follows a process transition: status, decision, supplement notice.
   Result<void> AfterTransition(storage::Tx& tx, Loaded& c, const identity::Principal& p, const TaskCompletion& done,
-                               Timestamp now);
+                               const workflow::Transition& moved, Timestamp now);
 
   storage::Database& db_;
   const Clock& clock_;
@@ -159,8 +168,8 @@ class CaseService {
   FileLookup files_;
   AuditSink audit_;
   CaseConfig config_;
-  std::mutex schema_mutex_;
-  std::map<std::pair<std::string, int>, std::shared_ptr<const catalog::FormSchema>> schemas_;  // GUARDED_BY(schema_mutex_)
+  std::mutex items_mutex_;
+  std::map<std::pair<std::string, int>, std::shared_ptr<const ItemInfo>> items_;  // GUARDED_BY(items_mutex_)
 };
 
 inline constexpr std::string_view kClockWarningJob = "cases.clock_warning";

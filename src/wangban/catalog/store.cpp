@@ -22,30 +22,31 @@ using storage::Tx;
 
 // Filters shared by every list query; a null parameter disables its condition. (Each
 // parameter appears once: SOCI binds a name to one placeholder.)
-#define WB_FILTERS_SQLITE                                                              \
-  " AND (:f_type IS NULL OR i.type = :f_type_v)"                                       \
-  " AND (:f_level IS NULL OR i.level = :f_level_v)"                                    \
-  " AND (:f_dept IS NULL OR i.department = :f_dept_v)"                                 \
-  " AND (:f_region IS NULL OR i.region LIKE :f_region_v)"                              \
-  " AND (:f_aud IS NULL OR (i.audience & :f_aud_v) <> 0)"                              \
+#define WB_FILTERS_SQLITE                                 \
+  " AND (:f_type IS NULL OR i.type = :f_type_v)"          \
+  " AND (:f_level IS NULL OR i.level = :f_level_v)"       \
+  " AND (:f_dept IS NULL OR i.department = :f_dept_v)"    \
+  " AND (:f_region IS NULL OR i.region LIKE :f_region_v)" \
+  " AND (:f_aud IS NULL OR (i.audience & :f_aud_v) <> 0)" \
   " AND (:f_online IS NULL OR i.online = :f_online_v)"
-#define WB_FILTERS_PG                                                                         \
-  " AND (CAST(:f_type AS TEXT) IS NULL OR i.type = CAST(:f_type_v AS TEXT))"                  \
-  " AND (CAST(:f_level AS INTEGER) IS NULL OR i.level = CAST(:f_level_v AS INTEGER))"         \
-  " AND (CAST(:f_dept AS TEXT) IS NULL OR i.department = CAST(:f_dept_v AS TEXT))"            \
-  " AND (CAST(:f_region AS TEXT) IS NULL OR i.region LIKE CAST(:f_region_v AS TEXT))"         \
-  " AND (CAST(:f_aud AS INTEGER) IS NULL OR (i.audience & CAST(:f_aud_v AS INTEGER)) <> 0)"   \
+#define WB_FILTERS_PG                                                                       \
+  " AND (CAST(:f_type AS TEXT) IS NULL OR i.type = CAST(:f_type_v AS TEXT))"                \
+  " AND (CAST(:f_level AS INTEGER) IS NULL OR i.level = CAST(:f_level_v AS INTEGER))"       \
+  " AND (CAST(:f_dept AS TEXT) IS NULL OR i.department = CAST(:f_dept_v AS TEXT))"          \
+  " AND (CAST(:f_region AS TEXT) IS NULL OR i.region LIKE CAST(:f_region_v AS TEXT))"       \
+  " AND (CAST(:f_aud AS INTEGER) IS NULL OR (i.audience & CAST(:f_aud_v AS INTEGER)) <> 0)" \
   " AND (CAST(:f_online AS INTEGER) IS NULL OR i.online = CAST(:f_online_v AS INTEGER))"
 
-#define WB_SUMMARY_COLUMNS                                                                              \
+#define WB_SUMMARY_COLUMNS                                                                             \
   "i.code, i.basic_code, i.name, i.type, i.level, i.department, d.name AS department_name, i.region, " \
   "i.audience, i.online, i.instant, i.legal_limit_days, i.promised_limit_days, i.has_fees, "           \
   "i.process_key, i.version"
 
 // Ranking tiers (store.hpp: Search).
-#define WB_TIER(instr)                                                                               \
-  "CASE WHEN i.name_norm = :q1 OR lower(i.code) = :q2 OR i.basic_code = :q3 THEN 0"                  \
-  " WHEN " instr "(i.name_norm, :q4) = 1 THEN 1 WHEN " instr "(i.name_norm, :q5) > 0 THEN 2"        \
+#define WB_TIER(instr)                                                              \
+  "CASE WHEN i.name_norm = :q1 OR lower(i.code) = :q2 OR i.basic_code = :q3 THEN 0" \
+  " WHEN " instr "(i.name_norm, :q4) = 1 THEN 1 WHEN " instr                        \
+  "(i.name_norm, :q5) > 0 THEN 2"                                                   \
   " WHEN " instr "(t.alias_norm, :q6) > 0 THEN 3 ELSE 4 END"
 
 // The exact substring check of every term (not needed when each term is one token: see
@@ -53,7 +54,7 @@ using storage::Tx;
 #define WB_TERMS(instr) \
   " AND " instr "(t.search_text, :t1) > 0 AND " instr "(t.search_text, :t2) > 0 AND " instr "(t.search_text, :t3) > 0"
 
-#define WB_PAGE \
+#define WB_PAGE                                                                                                        \
   ") ranked WHERE (tier, name_len, code) > (CAST(:c_tier AS INTEGER), CAST(:c_len AS INTEGER), CAST(:c_code AS TEXT))" \
   " ORDER BY tier, name_len, code LIMIT :limit"
 
@@ -62,14 +63,14 @@ using storage::Tx;
 #define WB_RANKED_PG \
   "SELECT * FROM (SELECT " WB_SUMMARY_COLUMNS ", " WB_TIER("strpos") " AS tier, char_length(i.name_norm) AS name_len"
 
-#define WB_FTS_FROM                                                                                 \
-  " FROM item_search s JOIN items i ON i.id = s.rowid JOIN item_texts t ON t.id = i.id"            \
+#define WB_FTS_FROM                                                                     \
+  " FROM item_search s JOIN items i ON i.id = s.rowid JOIN item_texts t ON t.id = i.id" \
   " JOIN departments d ON d.code = i.department WHERE item_search MATCH :match"
-#define WB_FTS_COUNT_FROM                                                                           \
+#define WB_FTS_COUNT_FROM                                                                              \
   "SELECT COUNT(*) FROM item_search s JOIN items i ON i.id = s.rowid JOIN item_texts t ON t.id = i.id" \
   " WHERE item_search MATCH :match"
-#define WB_GIN_FROM                                                                                 \
-  " FROM item_texts t JOIN items i ON i.id = t.id JOIN departments d ON d.code = i.department"     \
+#define WB_GIN_FROM                                                                            \
+  " FROM item_texts t JOIN items i ON i.id = t.id JOIN departments d ON d.code = i.department" \
   " WHERE t.grams @> CAST(:match AS TEXT[])"
 #define WB_GIN_COUNT_FROM \
   "SELECT COUNT(*) FROM item_texts t JOIN items i ON i.id = t.id WHERE t.grams @> CAST(:match AS TEXT[])"
@@ -94,21 +95,23 @@ constexpr const char* kCountScanPg = WB_SCAN_COUNT_FROM WB_TERMS("strpos") WB_FI
 
 // Lists without a query, by code. With a department, its index (department, code) drives the
 // scan (the commonest browse); otherwise the code order stops at the page.
-constexpr const char* kListSqlite =
-    "SELECT " WB_SUMMARY_COLUMNS " FROM items i JOIN departments d ON d.code = i.department"
-    " WHERE i.code > :c_code" WB_FILTERS_SQLITE " ORDER BY i.code LIMIT :limit";
+constexpr const char* kListSqlite = "SELECT " WB_SUMMARY_COLUMNS
+                                    " FROM items i JOIN departments d ON d.code = i.department"
+                                    " WHERE i.code > :c_code" WB_FILTERS_SQLITE " ORDER BY i.code LIMIT :limit";
 constexpr const char* kCountListSqlite = "SELECT COUNT(*) FROM items i WHERE 1 = 1" WB_FILTERS_SQLITE;
 constexpr const char* kListDeptSqlite =
-    "SELECT " WB_SUMMARY_COLUMNS " FROM items i JOIN departments d ON d.code = i.department"
+    "SELECT " WB_SUMMARY_COLUMNS
+    " FROM items i JOIN departments d ON d.code = i.department"
     " WHERE i.department = :dept AND i.code > :c_code" WB_FILTERS_SQLITE " ORDER BY i.department, i.code LIMIT :limit";
 constexpr const char* kCountListDeptSqlite =
     "SELECT COUNT(*) FROM items i WHERE i.department = :dept" WB_FILTERS_SQLITE;
-constexpr const char* kListPg =
-    "SELECT " WB_SUMMARY_COLUMNS " FROM items i JOIN departments d ON d.code = i.department"
-    " WHERE i.code > :c_code" WB_FILTERS_PG " ORDER BY i.code LIMIT :limit";
+constexpr const char* kListPg = "SELECT " WB_SUMMARY_COLUMNS
+                                " FROM items i JOIN departments d ON d.code = i.department"
+                                " WHERE i.code > :c_code" WB_FILTERS_PG " ORDER BY i.code LIMIT :limit";
 constexpr const char* kCountListPg = "SELECT COUNT(*) FROM items i WHERE 1 = 1" WB_FILTERS_PG;
 constexpr const char* kListDeptPg =
-    "SELECT " WB_SUMMARY_COLUMNS " FROM items i JOIN departments d ON d.code = i.department"
+    "SELECT " WB_SUMMARY_COLUMNS
+    " FROM items i JOIN departments d ON d.code = i.department"
     " WHERE i.department = :dept AND i.code > :c_code" WB_FILTERS_PG " ORDER BY i.department, i.code LIMIT :limit";
 constexpr const char* kCountListDeptPg = "SELECT COUNT(*) FROM items i WHERE i.department = :dept" WB_FILTERS_PG;
 
@@ -235,7 +238,8 @@ Result<void> CheckReferences(const Item& item, const std::map<std::string, Depar
   FieldErrors errors;
   auto it = departments.find(item.department);
   if (it == departments.end()) {
-    errors.Add(std::string(prefix) + "department", "unknown_department", "no department has the code " + item.department);
+    errors.Add(std::string(prefix) + "department", "unknown_department",
+               "no department has the code " + item.department);
   } else {
     if (it->second.region != item.region) {
       errors.Add(std::string(prefix) + "region", "region_mismatch",
@@ -260,9 +264,9 @@ Result<std::map<std::string, DepartmentRef>> LoadDepartmentRefs(Tx& tx) {
 Result<SavedDraft> SaveDraftInTx(Tx& tx, const Item& item, const std::string& document, std::string_view actor,
                                  std::optional<bool> create, Timestamp now) {
   SavedDraft saved{.code = item.implementation_code};
-  auto latest = tx.QueryOne(
-      "SELECT version, status, digest FROM item_versions WHERE code = :c ORDER BY version DESC LIMIT 1",
-      {{"c", item.implementation_code}});
+  auto latest =
+      tx.QueryOne("SELECT version, status, digest FROM item_versions WHERE code = :c ORDER BY version DESC LIMIT 1",
+                  {{"c", item.implementation_code}});
   if (!latest) return std::unexpected(latest.error());
   if (create && *create && *latest) {
     return Fail(Error::Conflict("an item with the code " + item.implementation_code + " exists", "already_exists"));
@@ -275,9 +279,14 @@ Result<SavedDraft> SaveDraftInTx(Tx& tx, const Item& item, const std::string& do
     saved.changed = false;
     return saved;
   }
-  const Params params = {{"c", item.implementation_code}, {"n", item.name},     {"dep", item.department},
-                         {"r", item.region},              {"doc", document},    {"dg", digest},
-                         {"t", ToMicros(now)},            {"a", std::string(actor)}};
+  const Params params = {{"c", item.implementation_code},
+                         {"n", item.name},
+                         {"dep", item.department},
+                         {"r", item.region},
+                         {"doc", document},
+                         {"dg", digest},
+                         {"t", ToMicros(now)},
+                         {"a", std::string(actor)}};
   if (*latest && (*latest)->Text(1) == "draft") {
     saved.version = static_cast<int>((*latest)->Int(0));
     Params p = params;
@@ -341,9 +350,9 @@ Result<std::string> CreateBatch(Tx& tx, const std::string& name, std::string_vie
     return Fail(Error::Validation({{"batch", "format", "a batch is named by 1 to 100 characters"}}));
   }
   std::string id = NewId();
-  auto r = tx.Exec(
-      "INSERT INTO catalog_batches (id, name, published_at, published_by, items) VALUES (:id, :n, :t, :a, 0)",
-      {{"id", id}, {"n", name}, {"t", ToMicros(now)}, {"a", std::string(actor)}});
+  auto r =
+      tx.Exec("INSERT INTO catalog_batches (id, name, published_at, published_by, items) VALUES (:id, :n, :t, :a, 0)",
+              {{"id", id}, {"n", name}, {"t", ToMicros(now)}, {"a", std::string(actor)}});
   if (!r) return std::unexpected(r.error());
   return id;
 }
@@ -383,8 +392,9 @@ Result<Published> PublishInTx(Tx& tx, std::string_view code, const std::optional
   alias_parts.insert(alias_parts.end(), item->keywords.begin(), item->keywords.end());
   const std::string alias_norm = NormalizeForSearch(Join(alias_parts, " "));
   const std::string name_norm = NormalizeForSearch(item->name);
-  std::vector<std::string> fields = {item->name, Join(alias_parts, " "), department_name, Join(item->conditions, " "),
-                                     item->implementation_code, item->basic_code};
+  std::vector<std::string> fields = {
+      item->name,      Join(alias_parts, " "), department_name, Join(item->conditions, " "), item->implementation_code,
+      item->basic_code};
   const std::string search_text = NormalizeForSearch(Join(fields, " | "));
   const auto tokens = SearchTokens(search_text);
   const bool pg = tx.backend() == Backend::kPostgresql;
@@ -469,7 +479,8 @@ Result<void> CatalogStore::UpsertRegions(const std::vector<Region>& regions) {
     // Parents first, so that the foreign key holds at every insert.
     std::vector<const Region*> ordered;
     for (const auto& r : regions) ordered.push_back(&r);
-    std::stable_sort(ordered.begin(), ordered.end(), [](const Region* a, const Region* b) { return a->level < b->level; });
+    std::stable_sort(ordered.begin(), ordered.end(),
+                     [](const Region* a, const Region* b) { return a->level < b->level; });
     for (const Region* r : ordered) {
       auto done = tx.Exec(
           "INSERT INTO regions (code, name, level, parent) VALUES (:c, :n, :l, :p)"
@@ -536,16 +547,15 @@ Result<std::vector<Region>> CatalogStore::Regions() {
 }
 
 Result<std::vector<Department>> CatalogStore::Departments() {
-  return db_.TransactValue<std::vector<Department>>(
-      storage::kReadOnly, [](Tx& tx) -> Result<std::vector<Department>> {
-        auto rows = tx.Query("SELECT code, name, region, level, parent, phone FROM departments ORDER BY level, code");
-        if (!rows) return std::unexpected(rows.error());
-        std::vector<Department> out;
-        for (const auto& r : *rows) {
-          out.push_back({r.Text(0), r.Text(1), r.Text(2), static_cast<int>(r.Int(3)), r.OptText(4), r.Text(5)});
-        }
-        return out;
-      });
+  return db_.TransactValue<std::vector<Department>>(storage::kReadOnly, [](Tx& tx) -> Result<std::vector<Department>> {
+    auto rows = tx.Query("SELECT code, name, region, level, parent, phone FROM departments ORDER BY level, code");
+    if (!rows) return std::unexpected(rows.error());
+    std::vector<Department> out;
+    for (const auto& r : *rows) {
+      out.push_back({r.Text(0), r.Text(1), r.Text(2), static_cast<int>(r.Int(3)), r.OptText(4), r.Text(5)});
+    }
+    return out;
+  });
 }
 
 Result<SavedDraft> CatalogStore::SaveDraft(const Item& item, std::string_view actor, bool create) {
@@ -580,39 +590,38 @@ Result<Published> CatalogStore::Publish(std::string_view code, std::optional<std
 Result<std::vector<Published>> CatalogStore::PublishBatch(const std::vector<std::string>& codes, std::string batch,
                                                           std::string_view actor) {
   if (codes.empty()) return Fail(Error::Validation({{"codes", "required", "name at least one item"}}));
-  return db_.TransactValue<std::vector<Published>>(
-      storage::kReadWrite, [&](Tx& tx) -> Result<std::vector<Published>> {
-        const Timestamp now = clock_.Now();
-        auto batch_id = CreateBatch(tx, batch, actor, now);
-        if (!batch_id) return std::unexpected(batch_id.error());
-        std::vector<Published> out;
-        FieldErrors errors;
-        std::set<std::string> seen;
-        for (std::size_t i = 0; i < codes.size(); ++i) {
-          const std::string at = "codes[" + std::to_string(i) + "]";
-          if (!seen.insert(codes[i]).second) {
-            errors.Add(at, "duplicate", "is listed twice");
-            continue;
-          }
-          auto p = PublishInTx(tx, codes[i], *batch_id, actor, now, /*with_deviations=*/false);
-          if (!p) {
-            errors.Add(at, std::string(p.error().StableCode()), p.error().message);
-            continue;
-          }
-          out.push_back(std::move(*p));
-        }
-        if (auto e = errors.Finish(); !e) return std::unexpected(e.error());
-        if (auto r = CountBatch(tx, *batch_id, static_cast<std::int64_t>(out.size())); !r) {
-          return std::unexpected(r.error());
-        }
-        return out;
-      });
+  return db_.TransactValue<std::vector<Published>>(storage::kReadWrite, [&](Tx& tx) -> Result<std::vector<Published>> {
+    const Timestamp now = clock_.Now();
+    auto batch_id = CreateBatch(tx, batch, actor, now);
+    if (!batch_id) return std::unexpected(batch_id.error());
+    std::vector<Published> out;
+    FieldErrors errors;
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < codes.size(); ++i) {
+      const std::string at = "codes[" + std::to_string(i) + "]";
+      if (!seen.insert(codes[i]).second) {
+        errors.Add(at, "duplicate", "is listed twice");
+        continue;
+      }
+      auto p = PublishInTx(tx, codes[i], *batch_id, actor, now, /*with_deviations=*/false);
+      if (!p) {
+        errors.Add(at, std::string(p.error().StableCode()), p.error().message);
+        continue;
+      }
+      out.push_back(std::move(*p));
+    }
+    if (auto e = errors.Finish(); !e) return std::unexpected(e.error());
+    if (auto r = CountBatch(tx, *batch_id, static_cast<std::int64_t>(out.size())); !r) {
+      return std::unexpected(r.error());
+    }
+    return out;
+  });
 }
 
 Result<StoredItem> CatalogStore::GetPublished(Tx& tx, std::string_view code) {
-  auto row = tx.QueryOne(std::string("SELECT ") + kVersionColumns + kVersionJoins +
-                             " WHERE v.code = :c AND v.status = 'published'",
-                         {{"c", std::string(code)}});
+  auto row = tx.QueryOne(
+      std::string("SELECT ") + kVersionColumns + kVersionJoins + " WHERE v.code = :c AND v.status = 'published'",
+      {{"c", std::string(code)}});
   if (!row) return std::unexpected(row.error());
   if (!*row) return Fail(Error::NotFound("no published item has the code " + std::string(code)));
   return ReadStored(**row);
@@ -624,24 +633,35 @@ Result<StoredItem> CatalogStore::GetPublished(std::string_view code) {
 
 Result<StoredItem> CatalogStore::GetDraft(std::string_view code) {
   return db_.TransactValue<StoredItem>(storage::kReadOnly, [&](Tx& tx) -> Result<StoredItem> {
-    auto row = tx.QueryOne(std::string("SELECT ") + kVersionColumns + kVersionJoins +
-                               " WHERE v.code = :c AND v.status = 'draft'",
-                           {{"c", std::string(code)}});
+    auto row = tx.QueryOne(
+        std::string("SELECT ") + kVersionColumns + kVersionJoins + " WHERE v.code = :c AND v.status = 'draft'",
+        {{"c", std::string(code)}});
     if (!row) return std::unexpected(row.error());
     if (!*row) return Fail(Error::NotFound("the item " + std::string(code) + " has no draft"));
     return ReadStored(**row);
   });
 }
 
+Result<StoredItem> CatalogStore::GetVersion(Tx& tx, std::string_view code, int version) {
+  auto row =
+      tx.QueryOne(std::string("SELECT ") + kVersionColumns + kVersionJoins + " WHERE v.code = :c AND v.version = :v",
+                  {{"c", std::string(code)}, {"v", version}});
+  if (!row) return std::unexpected(row.error());
+  if (!*row)
+    return Fail(Error::NotFound("the item " + std::string(code) + " has no version " + std::to_string(version)));
+  return ReadStored(**row);
+}
+
 Result<StoredItem> CatalogStore::GetVersion(std::string_view code, int version) {
-  return db_.TransactValue<StoredItem>(storage::kReadOnly, [&](Tx& tx) -> Result<StoredItem> {
-    auto row = tx.QueryOne(std::string("SELECT ") + kVersionColumns + kVersionJoins +
-                               " WHERE v.code = :c AND v.version = :v",
-                           {{"c", std::string(code)}, {"v", version}});
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return Fail(Error::NotFound("the item " + std::string(code) + " has no version " + std::to_string(version)));
-    return ReadStored(**row);
-  });
+  return db_.TransactValue<StoredItem>(storage::kReadOnly, [&](Tx& tx) { return GetVersion(tx, code, version); });
+}
+
+Result<int> CatalogStore::PublishedVersion(Tx& tx, std::string_view code) {
+  auto row = tx.QueryOne("SELECT version FROM item_versions WHERE code = :c AND status = 'published'",
+                         {{"c", std::string(code)}});
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return Fail(Error::NotFound("no published item has the code " + std::string(code)));
+  return static_cast<int>((*row)->Int(0));
 }
 
 Result<std::vector<VersionInfo>> CatalogStore::Versions(std::string_view code) {
@@ -680,8 +700,8 @@ Result<std::vector<CatalogStore::DraftSummary>> CatalogStore::Drafts(std::string
         if (!rows) return std::unexpected(rows.error());
         std::vector<DraftSummary> out;
         for (const auto& r : *rows) {
-          out.push_back({r.Text(0), r.Text(1), r.Text(2), r.Text(3), static_cast<int>(r.Int(4)),
-                         FromMicros(r.Int(5)), r.Text(6)});
+          out.push_back({r.Text(0), r.Text(1), r.Text(2), r.Text(3), static_cast<int>(r.Int(4)), FromMicros(r.Int(5)),
+                         r.Text(6)});
         }
         return out;
       });
@@ -713,18 +733,20 @@ Result<ItemPage> CatalogStore::Search(const ItemFilter& filter, int limit, const
   auto opt = [](const auto& v) -> storage::Value {
     if (!v) return storage::kNull;
     using T = std::decay_t<decltype(*v)>;
-    if constexpr (std::is_same_v<T, bool>) return static_cast<std::int64_t>(*v ? 1 : 0);
-    else if constexpr (std::is_same_v<T, int>) return static_cast<std::int64_t>(*v);
-    else return storage::Value(*v);
+    if constexpr (std::is_same_v<T, bool>)
+      return static_cast<std::int64_t>(*v ? 1 : 0);
+    else if constexpr (std::is_same_v<T, int>)
+      return static_cast<std::int64_t>(*v);
+    else
+      return storage::Value(*v);
   };
   std::optional<std::string> region_like;
   if (filter.region) region_like = RegionPrefix(*filter.region) + "%";
-  Params filters = {{"f_type", opt(filter.type)},     {"f_type_v", opt(filter.type)},
-                    {"f_level", opt(filter.level)},   {"f_level_v", opt(filter.level)},
-                    {"f_dept", opt(filter.department)}, {"f_dept_v", opt(filter.department)},
-                    {"f_region", opt(region_like)},   {"f_region_v", opt(region_like)},
-                    {"f_aud", opt(filter.audience)},  {"f_aud_v", opt(filter.audience)},
-                    {"f_online", opt(filter.online)}, {"f_online_v", opt(filter.online)}};
+  Params filters = {
+      {"f_type", opt(filter.type)},      {"f_type_v", opt(filter.type)},     {"f_level", opt(filter.level)},
+      {"f_level_v", opt(filter.level)},  {"f_dept", opt(filter.department)}, {"f_dept_v", opt(filter.department)},
+      {"f_region", opt(region_like)},    {"f_region_v", opt(region_like)},   {"f_aud", opt(filter.audience)},
+      {"f_aud_v", opt(filter.audience)}, {"f_online", opt(filter.online)},   {"f_online_v", opt(filter.online)}};
   Params page = filters;
   page.emplace_back("limit", limit + 1);
   if (text) {
@@ -778,25 +800,24 @@ Result<ItemPage> CatalogStore::Search(const ItemFilter& filter, int limit, const
     for (std::size_t i = 0; i < n; ++i) out.items.push_back(ReadSummary((*rows)[i]));
     if (rows->size() > n && n > 0) {
       const Row& last = (*rows)[n - 1];
-      out.next_after = text ? std::to_string(last.Int("tier")) + "|" + std::to_string(last.Int("name_len")) + "|" +
-                                  last.Text("code")
-                            : last.Text("code");
+      out.next_after =
+          text ? std::to_string(last.Int("tier")) + "|" + std::to_string(last.Int("name_len")) + "|" + last.Text("code")
+               : last.Text("code");
     }
     return out;
   });
 }
 
 Result<std::vector<StoredItem>> CatalogStore::AllPublished() {
-  return db_.TransactValue<std::vector<StoredItem>>(
-      storage::kReadOnly, [&](Tx& tx) -> Result<std::vector<StoredItem>> {
-        auto rows = tx.Query(std::string("SELECT ") + kVersionColumns + kVersionJoins +
-                             " WHERE v.status = 'published' ORDER BY v.code");
-        if (!rows) return std::unexpected(rows.error());
-        std::vector<StoredItem> out;
-        out.reserve(rows->size());
-        for (const auto& r : *rows) out.push_back(ReadStored(r));
-        return out;
-      });
+  return db_.TransactValue<std::vector<StoredItem>>(storage::kReadOnly, [&](Tx& tx) -> Result<std::vector<StoredItem>> {
+    auto rows = tx.Query(std::string("SELECT ") + kVersionColumns + kVersionJoins +
+                         " WHERE v.status = 'published' ORDER BY v.code");
+    if (!rows) return std::unexpected(rows.error());
+    std::vector<StoredItem> out;
+    out.reserve(rows->size());
+    for (const auto& r : *rows) out.push_back(ReadStored(r));
+    return out;
+  });
 }
 
 Result<ImportResult> CatalogStore::Import(const std::vector<Item>& items, std::string_view actor,
@@ -816,46 +837,45 @@ Result<ImportResult> CatalogStore::Import(const std::vector<Item>& items, std::s
     }
     if (auto e = errors.Finish(); !e) return std::unexpected(e.error());
   }
-  return db_.TransactValue<ImportResult>(
-      {.write = true, .max_attempts = 3}, [&](Tx& tx) -> Result<ImportResult> {
-        ImportResult result;
-        const Timestamp now = clock_.Now();
-        auto departments = LoadDepartmentRefs(tx);
-        if (!departments) return std::unexpected(departments.error());
-        FieldErrors errors;
-        for (std::size_t i = 0; i < items.size(); ++i) {
-          if (auto ok = CheckReferences(items[i], *departments, "items[" + std::to_string(i) + "]."); !ok) {
-            for (const auto& f : ok.error().field_errors) errors.Add(f.field, f.code, f.message);
+  return db_.TransactValue<ImportResult>({.write = true, .max_attempts = 3}, [&](Tx& tx) -> Result<ImportResult> {
+    ImportResult result;
+    const Timestamp now = clock_.Now();
+    auto departments = LoadDepartmentRefs(tx);
+    if (!departments) return std::unexpected(departments.error());
+    FieldErrors errors;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (auto ok = CheckReferences(items[i], *departments, "items[" + std::to_string(i) + "]."); !ok) {
+        for (const auto& f : ok.error().field_errors) errors.Add(f.field, f.code, f.message);
+      }
+    }
+    if (auto e = errors.Finish(); !e) return std::unexpected(e.error());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      auto saved = SaveDraftInTx(tx, items[i], documents[i], actor, std::nullopt, now);
+      if (!saved) return std::unexpected(Wrap(saved.error(), "items[" + std::to_string(i) + "]."));
+      if (!saved->changed) {
+        ++result.unchanged;
+      } else {
+        ++(saved->created ? result.created : result.updated);
+        if (options.publish) {
+          if (options.batch && !result.batch_id) {  // only when something is published
+            auto id = CreateBatch(tx, *options.batch, actor, now);
+            if (!id) return std::unexpected(id.error());
+            result.batch_id = *id;
           }
+          auto p = PublishInTx(tx, saved->code, result.batch_id, actor, now, /*with_deviations=*/false);
+          if (!p) return std::unexpected(Wrap(p.error(), "items[" + std::to_string(i) + "]."));
+          ++result.published;
         }
-        if (auto e = errors.Finish(); !e) return std::unexpected(e.error());
-        for (std::size_t i = 0; i < items.size(); ++i) {
-          auto saved = SaveDraftInTx(tx, items[i], documents[i], actor, std::nullopt, now);
-          if (!saved) return std::unexpected(Wrap(saved.error(), "items[" + std::to_string(i) + "]."));
-          if (!saved->changed) {
-            ++result.unchanged;
-          } else {
-            ++(saved->created ? result.created : result.updated);
-            if (options.publish) {
-              if (options.batch && !result.batch_id) {  // only when something is published
-                auto id = CreateBatch(tx, *options.batch, actor, now);
-                if (!id) return std::unexpected(id.error());
-                result.batch_id = *id;
-              }
-              auto p = PublishInTx(tx, saved->code, result.batch_id, actor, now, /*with_deviations=*/false);
-              if (!p) return std::unexpected(Wrap(p.error(), "items[" + std::to_string(i) + "]."));
-              ++result.published;
-            }
-          }
-          if (options.progress && ((i + 1) % 1000 == 0 || i + 1 == items.size())) options.progress(i + 1, items.size());
-        }
-        if (result.batch_id) {
-          if (auto r = CountBatch(tx, *result.batch_id, static_cast<std::int64_t>(result.published)); !r) {
-            return std::unexpected(r.error());
-          }
-        }
-        return result;
-      });
+      }
+      if (options.progress && ((i + 1) % 1000 == 0 || i + 1 == items.size())) options.progress(i + 1, items.size());
+    }
+    if (result.batch_id) {
+      if (auto r = CountBatch(tx, *result.batch_id, static_cast<std::int64_t>(result.published)); !r) {
+        return std::unexpected(r.error());
+      }
+    }
+    return result;
+  });
 }
 
 Result<std::vector<Deviation>> CatalogStore::Consistency() {

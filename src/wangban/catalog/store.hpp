@@ -184,6 +184,10 @@ class CatalogStore {
   Result<StoredItem> GetVersion(std::string_view code, int version);
   // The same inside a caller's transaction (cases take the version they are submitted under).
   static Result<StoredItem> GetPublished(storage::Tx& tx, std::string_view code);
+  static Result<StoredItem> GetVersion(storage::Tx& tx, std::string_view code, int version);
+  // The version published now (kNotFound when none is): callers that cache parsed versions
+  // (a stored version never changes) read only this.
+  static Result<int> PublishedVersion(storage::Tx& tx, std::string_view code);
 
   Result<std::vector<VersionInfo>> Versions(std::string_view code);
 

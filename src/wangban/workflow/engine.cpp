@@ -3,6 +3,7 @@
 #include "wangban/workflow/engine.hpp"
 
 #include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "wangban/common/ids.hpp"
@@ -91,8 +92,9 @@ TaskView TaskFromRow(const Row& r) {
 }
 
 Result<std::vector<CandidateGroup>> Candidates(Tx& tx, const std::string& task_id) {
-  auto rows = tx.Query("SELECT role, department FROM workflow_task_candidates WHERE task_id = :t ORDER BY role, department",
-                       {{"t", task_id}});
+  auto rows =
+      tx.Query("SELECT role, department FROM workflow_task_candidates WHERE task_id = :t ORDER BY role, department",
+               {{"t", task_id}});
   if (!rows) return std::unexpected(rows.error());
   std::vector<CandidateGroup> out;
   for (const Row& r : *rows) out.push_back({r.Text(0), r.Text(1)});
@@ -138,15 +140,16 @@ Result<Deployment> Engine::Deploy(std::string_view bpmn, std::string_view actor)
     }
     d.version = *latest ? static_cast<int>((*latest)->Int(0)) + 1 : 1;
     d.created = true;
-    return Ok(tx.Exec("INSERT INTO process_definitions (process_key, version, name, bpmn, checksum, deployed_at,"
-                      " deployed_by) VALUES (:k, :v, :n, :b, :c, :t, :a)",
-                      {{"k", d.key},
-                       {"v", d.version},
-                       {"n", d.name},
-                       {"b", std::string(bpmn)},
-                       {"c", checksum},
-                       {"t", ToMicros(clock_.Now())},
-                       {"a", std::string(actor)}}));
+    return Ok(
+        tx.Exec("INSERT INTO process_definitions (process_key, version, name, bpmn, checksum, deployed_at,"
+                " deployed_by) VALUES (:k, :v, :n, :b, :c, :t, :a)",
+                {{"k", d.key},
+                 {"v", d.version},
+                 {"n", d.name},
+                 {"b", std::string(bpmn)},
+                 {"c", checksum},
+                 {"t", ToMicros(clock_.Now())},
+                 {"a", std::string(actor)}}));
   });
   if (!r) return std::unexpected(r.error());
   return d;
@@ -177,8 +180,8 @@ Result<std::shared_ptr<const ProcessDefinition>> Engine::DefinitionIn(Tx& tx, st
   if (version) {
     v = *version;
   } else {
-    auto latest = tx.QueryOne("SELECT MAX(version) FROM process_definitions WHERE process_key = :k",
-                              {{"k", std::string(key)}});
+    auto latest =
+        tx.QueryOne("SELECT MAX(version) FROM process_definitions WHERE process_key = :k", {{"k", std::string(key)}});
     if (!latest) return std::unexpected(latest.error());
     if (!*latest || (*latest)->IsNull(0)) return Fail(Error::NotFound("no process " + std::string(key)));
     v = static_cast<int>((*latest)->Int(0));
@@ -286,31 +289,32 @@ Result<void> Engine::Apply(Tx& tx, const Loaded& loaded, InstanceState& state, c
     auto& slot = due_by_token[timer.token_id];
     if (slot == Timestamp{} || due < slot) slot = due;
     nlohmann::json payload = {{"instance", loaded.id}, {"token", timer.token_id}, {"timer", timer.timer_node_id}};
-    auto job = jobs::Schedule(tx, clock_,
-                              {.kind = std::string(kTimerJobKind),
-                               .payload = payload.dump(),
-                               .run_at = due,
-                               .max_attempts = 20,
-                               .dedupe_key = "timer:" + loaded.id + ":" + std::to_string(timer.token_id) + ":" +
-                                             timer.timer_node_id});
+    auto job = jobs::Schedule(
+        tx, clock_,
+        {.kind = std::string(kTimerJobKind),
+         .payload = payload.dump(),
+         .run_at = due,
+         .max_attempts = 20,
+         .dedupe_key = "timer:" + loaded.id + ":" + std::to_string(timer.token_id) + ":" + timer.timer_node_id});
     if (!job) return std::unexpected(job.error());
   }
   for (const TaskToOpen& open : effects.open_tasks) {
     const std::string id = NewId(clock_);
     std::optional<std::int64_t> due;
     if (auto it = due_by_token.find(open.token_id); it != due_by_token.end()) due = ToMicros(it->second);
-    if (auto e = Ok(tx.Exec("INSERT INTO workflow_tasks (id, instance_id, node_id, token_id, name, mi_index, outcomes,"
-                            " state, version, created_at, due_at) VALUES (:id, :i, :n, :k, :name, :mi, :o, 'open', 1, :t, :d)",
-                            {{"id", id},
-                             {"i", loaded.id},
-                             {"n", open.node_id},
-                             {"k", open.token_id},
-                             {"name", open.name},
-                             {"mi", open.mi_index ? storage::Value(static_cast<std::int64_t>(*open.mi_index))
-                                                  : storage::Value(storage::kNull)},
-                             {"o", JoinOutcomes(open.outcomes)},
-                             {"t", t},
-                             {"d", due ? storage::Value(*due) : storage::Value(storage::kNull)}}));
+    if (auto e = Ok(
+            tx.Exec("INSERT INTO workflow_tasks (id, instance_id, node_id, token_id, name, mi_index, outcomes,"
+                    " state, version, created_at, due_at) VALUES (:id, :i, :n, :k, :name, :mi, :o, 'open', 1, :t, :d)",
+                    {{"id", id},
+                     {"i", loaded.id},
+                     {"n", open.node_id},
+                     {"k", open.token_id},
+                     {"name", open.name},
+                     {"mi", open.mi_index ? storage::Value(static_cast<std::int64_t>(*open.mi_index))
+                                          : storage::Value(storage::kNull)},
+                     {"o", JoinOutcomes(open.outcomes)},
+                     {"t", t},
+                     {"d", due ? storage::Value(*due) : storage::Value(storage::kNull)}}));
         !e) {
       return e;
     }
@@ -319,6 +323,7 @@ Result<void> Engine::Apply(Tx& tx, const Loaded& loaded, InstanceState& state, c
       auto e = tx.Exec("INSERT INTO workflow_task_candidates (task_id, role, department) VALUES (:t, :r, :d)",
                        {{"t", id}, {"r", g.role}, {"d", department}});
       if (!e && e.error().reason != "unique_violation") return std::unexpected(e.error());
+      transition.opened_roles.push_back(g.role);
     }
     transition.opened_tasks.push_back(id);
   }
@@ -326,6 +331,7 @@ Result<void> Engine::Apply(Tx& tx, const Loaded& loaded, InstanceState& state, c
   transition.completed = state.completed;
   transition.result = state.result;
   transition.service_calls = effects.service_calls;
+  transition.variables = state.variables;
   return {};
 }
 
@@ -360,13 +366,15 @@ Result<TaskView> Engine::Claim(std::string_view task_id, const TaskActor& actor)
     auto groups = Candidates(tx, task.id);
     if (!groups) return std::unexpected(groups.error());
     if (!IsCandidate(*groups, actor)) {
-      return Fail(Error{.code = ErrorCode::kForbidden, .message = "you are not a candidate for this task",
+      return Fail(Error{.code = ErrorCode::kForbidden,
+                        .message = "you are not a candidate for this task",
                         .reason = "not_a_candidate"});
     }
     if (task.state != "open") return Fail(Error::Conflict("the task is closed", "task_closed"));
-    auto n = tx.Exec("UPDATE workflow_tasks SET assignee = :u, version = version + 1"
-                     " WHERE id = :id AND state = 'open' AND (assignee IS NULL OR assignee = :u2)",
-                     {{"u", actor.user_id}, {"id", task.id}, {"u2", actor.user_id}});
+    auto n = tx.Exec(
+        "UPDATE workflow_tasks SET assignee = :u, version = version + 1"
+        " WHERE id = :id AND state = 'open' AND (assignee IS NULL OR assignee = :u2)",
+        {{"u", actor.user_id}, {"id", task.id}, {"u2", actor.user_id}});
     if (!n) return std::unexpected(n.error());
     if (*n == 0) return Fail(Error::Conflict("someone else has claimed this task", "task_claimed"));
     return {};
@@ -377,13 +385,12 @@ Result<TaskView> Engine::Claim(std::string_view task_id, const TaskActor& actor)
 
 Result<Transition> Engine::Complete(std::string_view task_id, const TaskActor& actor, std::string_view outcome,
                                     std::string_view opinion, const Value::Object& data) {
-  return db_.TransactValue<Transition>(storage::kReadWrite, [&](Tx& tx) {
-    return Complete(tx, task_id, actor, outcome, opinion, data);
-  });
+  return db_.TransactValue<Transition>(storage::kReadWrite,
+                                       [&](Tx& tx) { return Complete(tx, task_id, actor, outcome, opinion, data); });
 }
 
-Result<Transition> Engine::Complete(Tx& tx, std::string_view task_id, const TaskActor& actor,
-                                    std::string_view outcome, std::string_view opinion, const Value::Object& data) {
+Result<Transition> Engine::Complete(Tx& tx, std::string_view task_id, const TaskActor& actor, std::string_view outcome,
+                                    std::string_view opinion, const Value::Object& data) {
   {
     auto row = tx.QueryOne(std::string(kSelectTask) + " WHERE t.id = :id", {{"id", std::string(task_id)}});
     if (!row) return std::unexpected(row.error());
@@ -393,7 +400,8 @@ Result<Transition> Engine::Complete(Tx& tx, std::string_view task_id, const Task
     auto groups = Candidates(tx, task.id);
     if (!groups) return std::unexpected(groups.error());
     if (!IsCandidate(*groups, actor)) {
-      return Fail(Error{.code = ErrorCode::kForbidden, .message = "you are not a candidate for this task",
+      return Fail(Error{.code = ErrorCode::kForbidden,
+                        .message = "you are not a candidate for this task",
                         .reason = "not_a_candidate"});
     }
     if (task.state != "open") return Fail(Error::Conflict("the task is already " + task.state, "task_closed"));
@@ -401,15 +409,16 @@ Result<Transition> Engine::Complete(Tx& tx, std::string_view task_id, const Task
       return Fail(Error::Conflict("someone else has claimed this task", "task_claimed"));
     }
     // Close the task first: of two concurrent completions only one passes this guard.
-    auto closed = tx.Exec("UPDATE workflow_tasks SET state = 'completed', outcome = :o, opinion = :op,"
-                          " completed_by = :u, completed_at = :t, version = version + 1"
-                          " WHERE id = :id AND state = 'open' AND version = :v",
-                          {{"o", std::string(outcome)},
-                           {"op", std::string(opinion)},
-                           {"u", actor.user_id},
-                           {"t", ToMicros(clock_.Now())},
-                           {"id", task.id},
-                           {"v", task.version}});
+    auto closed = tx.Exec(
+        "UPDATE workflow_tasks SET state = 'completed', outcome = :o, opinion = :op,"
+        " completed_by = :u, completed_at = :t, version = version + 1"
+        " WHERE id = :id AND state = 'open' AND version = :v",
+        {{"o", std::string(outcome)},
+         {"op", std::string(opinion)},
+         {"u", actor.user_id},
+         {"t", ToMicros(clock_.Now())},
+         {"id", task.id},
+         {"v", task.version}});
     if (!closed) return std::unexpected(closed.error());
     if (*closed == 0) return Fail(Error::Conflict("the task was completed by someone else", "task_closed"));
     auto loaded = LoadInstance(tx, task.instance_id);
@@ -488,15 +497,17 @@ Result<InstanceView> Engine::GetInstance(Tx& tx, std::string_view instance_id) {
     const Row& r = **row;
     auto state = InstanceState::FromJson(r.Text(7), r.Text(6));
     if (!state) return std::unexpected(state.error());
-    InstanceView v{r.Text(0), r.Text(1), static_cast<int>(r.Int(2)), r.Text(3), r.Text(4), r.OptText(5),
-                   state->variables, state->tokens, r.Int(8), FromMicros(r.Int(9)), std::nullopt};
+    InstanceView v{
+        r.Text(0),     r.Text(1), static_cast<int>(r.Int(2)), r.Text(3),   r.Text(4), r.OptText(5), state->variables,
+        state->tokens, r.Int(8),  FromMicros(r.Int(9)),       std::nullopt};
     if (auto e = r.OptInt(10)) v.ended_at = FromMicros(*e);
     return v;
   }
 }
 
 Result<std::vector<TaskView>> Engine::InstanceTasks(Tx& tx, std::string_view instance_id, std::string_view state) {
-  auto rows = tx.Query(std::string(kSelectTask) + " WHERE t.instance_id = :i AND (:s = 'any' OR t.state = :s2)"
+  auto rows = tx.Query(std::string(kSelectTask) +
+                           " WHERE t.instance_id = :i AND (:s = 'any' OR t.state = :s2)"
                            " ORDER BY t.created_at, t.id",
                        {{"i", std::string(instance_id)}, {"s", std::string(state)}, {"s2", std::string(state)}});
   if (!rows) return std::unexpected(rows.error());
@@ -570,8 +581,9 @@ Result<std::vector<TaskView>> Engine::ListTasks(const TaskFilter& filter) {
     };
     const std::string state = filter.state;
     if (filter.instance_id) {
-      auto rows = tx.Query(std::string(kSelectTask) + " WHERE t.instance_id = :i AND (:s1 = 'any' OR t.state = :s2)"
-                                                      " ORDER BY t.created_at, t.id LIMIT :n",
+      auto rows = tx.Query(std::string(kSelectTask) +
+                               " WHERE t.instance_id = :i AND (:s1 = 'any' OR t.state = :s2)"
+                               " ORDER BY t.created_at, t.id LIMIT :n",
                            {{"i", *filter.instance_id}, {"s1", state}, {"s2", state}, {"n", filter.limit}});
       if (!rows) return std::unexpected(rows.error());
       if (auto r = add_rows(*rows); !r) return std::unexpected(r.error());

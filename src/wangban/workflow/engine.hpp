@@ -84,7 +84,9 @@ struct Transition {
   bool completed = false;
   std::optional<std::string> result;
   std::vector<std::string> opened_tasks;   // ids of tasks opened
+  std::vector<std::string> opened_roles;   // candidate roles of the tasks opened (with repeats)
   std::vector<std::string> service_calls;  // handlers run
+  Value::Object variables;                 // the instance's variables after the transition
 };
 
 struct TaskFilter {

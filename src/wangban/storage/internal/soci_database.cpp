@@ -64,9 +64,7 @@ Error ClassifyError(Backend backend, const std::exception& e) {
   return Error::Internal(what);
 }
 
-bool IsRetry(const Error& e) {
-  return e.code == ErrorCode::kUnavailable && e.reason == kRetryReason;
-}
+bool IsRetry(const Error& e) { return e.code == ErrorCode::kUnavailable && e.reason == kRetryReason; }
 
 // Holds the values bound to one statement; SOCI keeps references until execution ends.
 class Bindings {
@@ -138,8 +136,8 @@ class SqliteStatements {
       return it->second;
     }
     sqlite_api::sqlite3_stmt* stmt = nullptr;
-    rc = sqlite_api::sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), 0x01 /*SQLITE_PREPARE_PERSISTENT*/,
-                                        &stmt, nullptr);
+    rc = sqlite_api::sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                                        0x01 /*SQLITE_PREPARE_PERSISTENT*/, &stmt, nullptr);
     if (rc != 0 || stmt == nullptr) return nullptr;
     statements_.emplace(std::string(sql), stmt);
     return stmt;
@@ -185,10 +183,14 @@ Error SqliteError(sqlite_api::sqlite3* db, int rc) {
       case 2067:  // SQLITE_CONSTRAINT_UNIQUE
       case 1555:  // SQLITE_CONSTRAINT_PRIMARYKEY
         return Error::Conflict(what, "unique_violation");
-      case 787: return Error::Conflict(what, "foreign_key_violation");
-      case 275: return Error::Conflict(what, "check_violation");
-      case 1299: return Error::Conflict(what, "not_null_violation");
-      default: break;
+      case 787:
+        return Error::Conflict(what, "foreign_key_violation");
+      case 275:
+        return Error::Conflict(what, "check_violation");
+      case 1299:
+        return Error::Conflict(what, "not_null_violation");
+      default:
+        break;
     }
   }
   return Error::Internal(what);
@@ -241,9 +243,12 @@ Result<std::int64_t> RunSqlite(sqlite_api::sqlite3* db, std::string_view sql, co
 
 Value SqliteColumn(sqlite_api::sqlite3_stmt* stmt, int i) {
   switch (sqlite_api::sqlite3_column_type(stmt, i)) {
-    case 1 /*SQLITE_INTEGER*/: return static_cast<std::int64_t>(sqlite_api::sqlite3_column_int64(stmt, i));
-    case 2 /*SQLITE_FLOAT*/: return sqlite_api::sqlite3_column_double(stmt, i);
-    case 5 /*SQLITE_NULL*/: return std::monostate{};
+    case 1 /*SQLITE_INTEGER*/:
+      return static_cast<std::int64_t>(sqlite_api::sqlite3_column_int64(stmt, i));
+    case 2 /*SQLITE_FLOAT*/:
+      return sqlite_api::sqlite3_column_double(stmt, i);
+    case 5 /*SQLITE_NULL*/:
+      return std::monostate{};
     default: {
       const auto* text = reinterpret_cast<const char*>(sqlite_api::sqlite3_column_blob(stmt, i));
       const int bytes = sqlite_api::sqlite3_column_bytes(stmt, i);
@@ -368,6 +373,7 @@ struct SociDatabaseConfig {
   std::string connect_string;  // what SOCI receives
   std::string redacted_url;
   DatabaseOptions options;
+  bool sqlite_memory = false;  // sqlite::memory: (every connection would see its own database)
 };
 
 class SociDatabase final : public Database {
@@ -381,6 +387,8 @@ class SociDatabase final : public Database {
     for (auto& session : idle_) {
       DropStatements(static_cast<soci::sqlite3_session_backend*>(session->get_backend())->conn_);
     }
+    std::lock_guard writer(sqlite_writer_mutex_);
+    if (writer_) DropStatements(static_cast<soci::sqlite3_session_backend*>(writer_->get_backend())->conn_);
   }
 
   Result<void> Open() {
@@ -389,14 +397,18 @@ class SociDatabase final : public Database {
       if (!session) return std::unexpected(std::move(session.error()));
       idle_.push_back(std::move(*session));
     }
+    if (config_.backend == Backend::kSqlite && !config_.sqlite_memory) {
+      auto session = Connect();
+      if (!session) return std::unexpected(std::move(session.error()));
+      writer_ = std::move(*session);
+    }
     return {};
   }
 
   Backend backend() const override { return config_.backend; }
   std::string redacted_url() const override { return config_.redacted_url; }
 
-  Result<void> Transact(const TxOptions& options,
-                        const std::function<Result<void>(Tx&)>& fn) override {
+  Result<void> Transact(const TxOptions& options, const std::function<Result<void>(Tx&)>& fn) override {
     Error last = Error::Unavailable("transaction not attempted");
     auto backoff = std::chrono::milliseconds(1);
     for (int attempt = 1; attempt <= std::max(1, options.max_attempts); ++attempt) {
@@ -440,6 +452,10 @@ class SociDatabase final : public Database {
         *session << (config_.options.sqlite_synchronous_full ? "PRAGMA synchronous = FULL"
                                                              : "PRAGMA synchronous = NORMAL");
         *session << "PRAGMA foreign_keys = ON";
+        // Reads of the database file through memory mapping (no read() copy per page), and a
+        // page cache of 8 MiB per connection (the default is 2 MiB).
+        *session << "PRAGMA mmap_size = 268435456";
+        *session << "PRAGMA cache_size = -8192";
       } else {
         session->open(soci::postgresql, config_.connect_string);
         *session << "SET TIME ZONE 'UTC'";
@@ -448,6 +464,20 @@ class SociDatabase final : public Database {
     } catch (const std::exception& e) {
       return Fail(Error::Unavailable(std::string("cannot open database ") + config_.redacted_url + ": " + e.what(),
                                      "db_connection"));
+    }
+  }
+
+  // SQLite writes use the one writer connection: REQUIRES sqlite_writer_mutex_ held.
+  Result<std::unique_ptr<soci::session>> AcquireWriter() {
+    if (config_.sqlite_memory) return Acquire();  // one connection, one database
+    if (!writer_) return Fail(Error::Unavailable("the SQLite writer connection is in use", std::string(kRetryReason)));
+    return std::move(writer_);
+  }
+  void ReleaseWriter(std::unique_ptr<soci::session> session) {
+    if (config_.sqlite_memory) {
+      Release(std::move(session), true);
+    } else {
+      writer_ = std::move(session);
     }
   }
 
@@ -521,68 +551,52 @@ class SociDatabase final : public Database {
       return results;
     };
     std::lock_guard writer(sqlite_writer_mutex_);
-    auto lease = Acquire();
+    auto lease = AcquireWriter();
     if (!lease) return fail_all(lease.error());
     std::unique_ptr<soci::session> session = std::move(*lease);
     SociTx tx(*session, config_.backend);
-    try {
-      *session << "BEGIN IMMEDIATE";
-    } catch (const std::exception& e) {
-      Release(std::move(session), false);
-      return fail_all(ClassifyError(config_.backend, e));
+    // The batch's own statements go through the statement cache too: SOCI would prepare and
+    // finalize each of them every time.
+    auto give_up = [&](Error e) {
+      (void)tx.Exec("ROLLBACK", {});
+      ReleaseWriter(std::move(session));
+      if (e.code != ErrorCode::kUnavailable) {
+        e = Error::Unavailable("write batch failed: " + e.message, std::string(kRetryReason));
+      }
+      return fail_all(e);
+    };
+    if (auto r = tx.Exec("BEGIN IMMEDIATE", {}); !r) {
+      ReleaseWriter(std::move(session));
+      return fail_all(r.error());
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (auto r = tx.Exec("SAVEPOINT wb_write", {}); !r) return give_up(r.error());
       Result<void> r;
       try {
-        *session << "SAVEPOINT wb_write";
-        try {
-          r = (*batch[i]->fn)(tx);
-        } catch (const std::exception& e) {
-          r = Fail(Error::Internal(std::string("exception in transaction: ") + e.what()));
-        }
-        if (r) {
-          *session << "RELEASE wb_write";
-        } else {
-          *session << "ROLLBACK TO wb_write";
-          *session << "RELEASE wb_write";
-        }
+        r = (*batch[i]->fn)(tx);
       } catch (const std::exception& e) {
-        // The connection is in an unknown state: give up the whole batch (callers retry).
-        try {
-          *session << "ROLLBACK";
-        } catch (...) {
-        }
-        Release(std::move(session), false);
-        Error error = ClassifyError(config_.backend, e);
-        if (error.code != ErrorCode::kUnavailable) {
-          error = Error::Unavailable(std::string("write batch failed: ") + e.what(), std::string(kRetryReason));
-        }
-        return fail_all(error);
+        r = Fail(Error::Internal(std::string("exception in transaction: ") + e.what()));
       }
+      if (!r) {
+        // The connection is in an unknown state if this fails: give up the batch (callers retry).
+        if (auto back = tx.Exec("ROLLBACK TO wb_write", {}); !back) return give_up(back.error());
+      }
+      if (auto released = tx.Exec("RELEASE wb_write", {}); !released) return give_up(released.error());
       results[i] = std::move(r);
     }
-    try {
-      *session << "COMMIT";
-    } catch (const std::exception& e) {
-      try {
-        *session << "ROLLBACK";
-      } catch (...) {
-      }
-      Release(std::move(session), false);
-      return fail_all(ClassifyError(config_.backend, e));
+    if (auto r = tx.Exec("COMMIT", {}); !r) {
+      (void)tx.Exec("ROLLBACK", {});
+      ReleaseWriter(std::move(session));
+      return fail_all(r.error());
     }
-    Release(std::move(session), true);
+    ReleaseWriter(std::move(session));
     return results;
   }
 
-  Result<void> TransactOnce(const TxOptions& options,
-                            const std::function<Result<void>(Tx&)>& fn) {
+  Result<void> TransactOnce(const TxOptions& options, const std::function<Result<void>(Tx&)>& fn) {
     const bool sqlite = config_.backend == Backend::kSqlite;
     if (sqlite && options.write && config_.options.sqlite_group_commit) return GroupTransact(fn);
-    // SQLite allows one writer at a time; queueing writers here instead of in SQLite's busy
-    // handler (which polls with sleeps) keeps write latency flat under contention.
-    std::unique_lock<std::mutex> writer;
-    if (sqlite && options.write) writer = std::unique_lock(sqlite_writer_mutex_);
+    if (sqlite) return SqliteTransactOnce(options, fn);
     auto lease = Acquire();
     if (!lease) return std::unexpected(std::move(lease.error()));
     std::unique_ptr<soci::session> session = std::move(*lease);
@@ -591,12 +605,10 @@ class SociDatabase final : public Database {
     Result<void> result;
     // PostgreSQL READ COMMITTED gives every statement its own snapshot inside a transaction
     // too, so a read-only one gains nothing from BEGIN/COMMIT but two round trips.
-    const bool autocommit = !sqlite && !options.write && !options.serializable;
+    const bool autocommit = !options.write && !options.serializable;
     try {
       if (autocommit) {
         // no explicit transaction
-      } else if (sqlite) {
-        *session << (options.write ? "BEGIN IMMEDIATE" : "BEGIN");
       } else if (options.serializable) {
         *session << (options.write ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
                                    : "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY");
@@ -635,11 +647,55 @@ class SociDatabase final : public Database {
     return result;
   }
 
+  // SQLite: reads on a pool connection, writes on the writer connection. SQLite allows one
+  // writer at a time; queueing writers here instead of in SQLite's busy handler (which polls
+  // with sleeps) keeps write latency flat under contention. BEGIN and COMMIT are cached
+  // statements like any other.
+  Result<void> SqliteTransactOnce(const TxOptions& options, const std::function<Result<void>(Tx&)>& fn) {
+    std::unique_lock<std::mutex> writer;
+    if (options.write) writer = std::unique_lock(sqlite_writer_mutex_);
+    auto lease = options.write ? AcquireWriter() : Acquire();
+    if (!lease) return std::unexpected(std::move(lease.error()));
+    std::unique_ptr<soci::session> session = std::move(*lease);
+    auto give_back = [&] {
+      if (options.write) {
+        ReleaseWriter(std::move(session));
+      } else {
+        Release(std::move(session), true);
+      }
+    };
+    SociTx tx(*session, config_.backend);
+    if (auto begun = tx.Exec(options.write ? "BEGIN IMMEDIATE" : "BEGIN", {}); !begun) {
+      give_back();
+      return Fail(std::move(begun.error()));
+    }
+    Result<void> result;
+    try {
+      result = fn(tx);
+    } catch (const std::exception& e) {
+      result = Fail(Error::Internal(std::string("exception in transaction: ") + e.what()));
+    }
+    if (result) {
+      if (auto committed = tx.Exec("COMMIT", {}); !committed) {
+        (void)tx.Exec("ROLLBACK", {});
+        result = Fail(std::move(committed.error()));
+      }
+    } else {
+      (void)tx.Exec("ROLLBACK", {});
+    }
+    give_back();
+    return result;
+  }
+
   SociDatabaseConfig config_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<soci::session>> idle_;  // GUARDED_BY(mutex_)
   std::mutex sqlite_writer_mutex_;
+  // SQLite: the one connection that writes. A connection's page cache stays valid only while no
+  // other connection writes; with one writer, its cache stays warm from one transaction to the
+  // next.
+  std::unique_ptr<soci::session> writer_;  // GUARDED_BY(sqlite_writer_mutex_)
   std::mutex group_mutex_;
   std::condition_variable group_cv_;
   std::vector<PendingWrite*> group_queue_;  // GUARDED_BY(group_mutex_)
@@ -727,7 +783,8 @@ Result<std::string> PostgresUrlToConnString(std::string_view url) {
   std::string_view host = authority, port;
   if (!authority.empty() && authority.front() == '[') {  // [ipv6]:port
     const auto close = authority.find(']');
-    if (close == std::string_view::npos) return Fail(Error::BadRequest("malformed IPv6 host in the database URL", "bad_db_url"));
+    if (close == std::string_view::npos)
+      return Fail(Error::BadRequest("malformed IPv6 host in the database URL", "bad_db_url"));
     host = authority.substr(1, close - 1);
     if (close + 1 < authority.size() && authority[close + 1] == ':') port = authority.substr(close + 2);
   } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
@@ -756,14 +813,15 @@ Result<std::string> PostgresUrlToConnString(std::string_view url) {
 }
 
 Result<std::unique_ptr<Database>> OpenDatabase(std::string_view url, const DatabaseOptions& options) {
-  SociDatabaseConfig config{.backend = Backend::kSqlite, .connect_string = {}, .redacted_url = std::string(url),
-                            .options = options};
+  SociDatabaseConfig config{
+      .backend = Backend::kSqlite, .connect_string = {}, .redacted_url = std::string(url), .options = options};
   if (url.starts_with("sqlite:")) {
     std::string path(url.substr(7));
     if (path.starts_with("//")) path = path.substr(2);  // tolerate sqlite://path
     if (path.empty()) return Fail(Error::BadRequest("sqlite URL needs a path: sqlite:PATH"));
     if (path == ":memory:") {
       config.options.pool_size = 1;  // each connection would see its own empty database
+      config.sqlite_memory = true;
     } else {
       std::error_code ec;
       const auto parent = std::filesystem::path(path).parent_path();
