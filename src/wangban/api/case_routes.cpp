@@ -26,7 +26,8 @@ http::Response CaseJson(int status, const cases::CaseResult& r) {
 // The form keeps the key order the applicant sent (ParseJsonObject sorts keys).
 Result<std::string> OrderedForm(const http::Request& r) {
   auto doc = nlohmann::ordered_json::parse(r.body, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) return Fail(Error::BadRequest("the body is not a JSON object", "malformed_json"));
+  if (doc.is_discarded() || !doc.is_object())
+    return Fail(Error::BadRequest("the body is not a JSON object", "malformed_json"));
   auto it = doc.find("form");
   if (it == doc.end() || it->is_null()) return std::string("{}");
   if (!it->is_object()) return Fail(Error::Validation({{"form", "type", "the form is a JSON object"}}));
@@ -124,8 +125,7 @@ void RegisterCaseRoutes(http::Router& router, ApiContext& ctx) {
           }
           auto c = ctx.cases->Submit(*p, r.PathParam("id"), signed_commitment);
           if (!c) return std::unexpected(c.error());
-          json out = json::parse(c->view_json);
-          return http::Response::Json(200, out);
+          return CaseJson(200, *c);
         });
       },
       kJsonBody);

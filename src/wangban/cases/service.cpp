@@ -149,8 +149,9 @@ Result<CaseService::Loaded> CaseService::Load(Tx& tx, std::string_view case_id) 
 namespace {
 
 // Writes the case back if nobody changed it since it was read; a concurrent change makes the
-// whole transaction run again (Database::Transact retries kUnavailable "retry").
-Result<void> Save(Tx& tx, const CaseService::Loaded& c, Timestamp now);
+// whole transaction run again (Database::Transact retries kUnavailable "retry"), or, with
+// `stale_is_conflict`, fails with reason kStale (the caller checks again from the start).
+Result<void> Save(Tx& tx, const CaseService::Loaded& c, Timestamp now, bool stale_is_conflict = false);
 
 }  // namespace
 
@@ -158,7 +159,7 @@ Result<void> Save(Tx& tx, const CaseService::Loaded& c, Timestamp now);
 
 namespace {
 
-Result<void> Save(Tx& tx, const CaseService::Loaded& c, Timestamp now) {
+Result<void> Save(Tx& tx, const CaseService::Loaded& c, Timestamp now, bool stale_is_conflict) {
   auto r = tx.Exec(
       "UPDATE cases SET number = :number, item_version = :iv, status = :status, form = :form, instance_id = :inst,"
       " clock = :clock, due_date = :due, decision = :decision, supplement = :supplement, submitted_at = :sub,"
@@ -178,7 +179,10 @@ Result<void> Save(Tx& tx, const CaseService::Loaded& c, Timestamp now) {
        {"id", c.id},
        {"v", c.version}});
   if (!r) return std::unexpected(r.error());
-  if (*r == 0) return Fail(Retry("the case changed meanwhile"));
+  if (*r == 0) {
+    if (stale_is_conflict) return Fail(Error::Conflict("the case changed while it was checked", std::string(kStale)));
+    return Fail(Retry("the case changed meanwhile"));
+  }
   return {};
 }
 
@@ -195,8 +199,6 @@ struct EventInput {
 static Result<void> Record(Tx& tx, const CaseService::Loaded& c, const Principal* actor, const EventInput& e,
                            Timestamp now, const CaseClock* clock, const WorkingCalendar& calendar,
                            const AuditSink& audit, WarningPolicy policy) {
-  auto seq = tx.QueryOne("SELECT COALESCE(MAX(seq), 0) + 1 FROM case_events WHERE case_id = :id", {{"id", c.id}});
-  if (!seq) return std::unexpected(seq.error());
   std::optional<std::string> clock_state;
   if (clock) {
     auto status = clock->Status(ChinaDate(now), calendar, policy);
@@ -204,10 +206,10 @@ static Result<void> Record(Tx& tx, const CaseService::Loaded& c, const Principal
   }
   auto r = tx.Exec(
       "INSERT INTO case_events (case_id, seq, at, type, status, actor_id, actor_name, actor_role, staff_only, note,"
-      " data, clock_state, due_date) VALUES (:id, :seq, :at, :type, :status, :aid, :aname, :arole, :so, :note, :data,"
-      " :cs, :due)",
+      " data, clock_state, due_date) SELECT :id, COALESCE(MAX(seq), 0) + 1, CAST(:at AS BIGINT), :type, :status, :aid,"
+      " :aname, :arole, CAST(:so AS BIGINT), :note, :data, :cs, :due FROM case_events WHERE case_id = :id2",
       {{"id", c.id},
-       {"seq", (*seq)->Int(0)},
+       {"id2", c.id},
        {"at", ToMicros(now)},
        {"type", e.type},
        {"status", c.status},
@@ -339,8 +341,11 @@ ordered_json ClockJson(const std::optional<CaseClock>& clock, Timestamp now, con
 }  // namespace
 
 // The whole case document for `viewer`.
-static Result<std::string> ViewJson(Tx& tx, const CaseService::Loaded& c, Viewer viewer, Timestamp now,
-                                    const WorkingCalendar& calendar, WarningPolicy policy, workflow::Engine& engine) {
+// The case without its form, materials, timeline and tasks: what a command that moves the case
+// answers (submit, resubmit, withdraw, complete), built from the case as written, without
+// reading anything back. GET /api/v1/cases/{id} gives the whole document.
+static ordered_json SummaryJson(const CaseService::Loaded& c, Timestamp now, const WorkingCalendar& calendar,
+                                WarningPolicy policy) {
   ordered_json v;
   v["id"] = c.id;
   v["number"] = c.number ? ordered_json(*c.number) : ordered_json();
@@ -351,6 +356,20 @@ static Result<std::string> ViewJson(Tx& tx, const CaseService::Loaded& c, Viewer
   v["region"] = c.region;
   v["applicant"] = {{"id", c.applicant_id}, {"kind", c.applicant_kind}, {"name", c.applicant_name}};
   v["status"] = c.status;
+  v["due_date"] = c.due_date ? ordered_json(*c.due_date) : ordered_json();
+  v["clock"] = ClockJson(c.clock, now, calendar, policy, c.concluded_at);
+  v["supplement"] = c.supplement ? ordered_json::parse(*c.supplement) : ordered_json();
+  v["decision"] = c.decision ? ordered_json::parse(*c.decision) : ordered_json();
+  v["submitted_at"] = c.submitted_at ? ordered_json(FormatRfc3339(FromMicros(*c.submitted_at))) : ordered_json();
+  v["concluded_at"] = c.concluded_at ? ordered_json(FormatRfc3339(FromMicros(*c.concluded_at))) : ordered_json();
+  v["created_at"] = FormatRfc3339(FromMicros(c.created_at));
+  v["updated_at"] = FormatRfc3339(FromMicros(c.updated_at));
+  return v;
+}
+
+static Result<std::string> ViewJson(Tx& tx, const CaseService::Loaded& c, Viewer viewer, Timestamp now,
+                                    const WorkingCalendar& calendar, WarningPolicy policy, workflow::Engine& engine) {
+  ordered_json v = SummaryJson(c, now, calendar, policy);
   v["form"] = ordered_json::parse(c.form);
   auto materials = tx.Query(
       "SELECT material_code, kind, file_id, license_id, updated_at FROM case_materials WHERE case_id = :id"
@@ -366,14 +385,6 @@ static Result<std::string> ViewJson(Tx& tx, const CaseService::Loaded& c, Viewer
                   {"updated_at", FormatRfc3339(FromMicros(m.Int(4)))}});
   }
   v["materials"] = ms;
-  v["due_date"] = c.due_date ? ordered_json(*c.due_date) : ordered_json();
-  v["clock"] = ClockJson(c.clock, now, calendar, policy, c.concluded_at);
-  v["supplement"] = c.supplement ? ordered_json::parse(*c.supplement) : ordered_json();
-  v["decision"] = c.decision ? ordered_json::parse(*c.decision) : ordered_json();
-  v["submitted_at"] = c.submitted_at ? ordered_json(FormatRfc3339(FromMicros(*c.submitted_at))) : ordered_json();
-  v["concluded_at"] = c.concluded_at ? ordered_json(FormatRfc3339(FromMicros(*c.concluded_at))) : ordered_json();
-  v["created_at"] = FormatRfc3339(FromMicros(c.created_at));
-  v["updated_at"] = FormatRfc3339(FromMicros(c.updated_at));
   auto events = tx.Query(
       "SELECT seq, at, type, status, actor_id, actor_name, actor_role, staff_only, note, data, clock_state, due_date"
       " FROM case_events WHERE case_id = :id ORDER BY seq",
@@ -486,6 +497,13 @@ static Result<CaseResult> Answer(Tx& tx, const CaseService::Loaded& c, Viewer vi
   auto view = ViewJson(tx, c, viewer, now, calendar, policy, engine);
   if (!view) return std::unexpected(view.error());
   return ResultOf(c, std::move(*view));
+}
+
+Result<CaseResult> CaseService::Summarize(Result<CaseResult> done, const std::optional<Loaded>& after) {
+  if (!done) return done;
+  if (!after) return Fail(Error::Internal("a change committed without its case"));
+  done->view_json = SummaryJson(*after, clock_.Now(), calendar_, config_.warnings).dump();
+  return done;
 }
 
 Result<CaseResult> CaseService::Respond(Result<CaseResult> done, bool staff) {
@@ -775,30 +793,14 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
       return Checked{std::move(*c), std::move(*item), std::move(form)};
     });
     if (!checked) return std::unexpected(checked.error());
+    std::optional<Loaded> after;
     auto done = db_.TransactValue<CaseResult>(storage::kReadWrite, [&](Tx& tx) -> Result<CaseResult> {
-      auto current = tx.QueryOne("SELECT version FROM cases WHERE id = :id", {{"id", checked->c.id}});
-      if (!current) return std::unexpected(current.error());
-      if (!*current || (*current)->Int(0) != checked->c.version) {
-        return Fail(Error::Conflict("the case changed while it was checked", std::string(kStale)));
-      }
+      // The case is written only if it is still the version checked (Save's guard; the
+      // savepoint takes back everything before it otherwise).
       Loaded c = checked->c;  // this function may run again: start from the checked copy
       const ordered_json& doc = checked->item->doc;
       c.item_version = checked->item->version;
       const Timestamp now = clock_.Now();
-      // The number: region, date, and the next sequence of that region and day.
-      const std::string day = FormatIsoDate(ChinaDate(now));
-      std::string compact_day;
-      for (char ch : day) {
-        if (ch != '-') compact_day.push_back(ch);
-      }
-      auto seq = tx.QueryOne(
-          "INSERT INTO case_numbers (region, day, last_seq) VALUES (:r, :d, 1) ON CONFLICT (region, day)"
-          " DO UPDATE SET last_seq = case_numbers.last_seq + 1 RETURNING last_seq",
-          {{"r", c.region}, {"d", compact_day}});
-      if (!seq) return std::unexpected(seq.error());
-      char buf[16];
-      std::snprintf(buf, sizeof buf, "%06lld", static_cast<long long>((*seq)->Int(0)));
-      c.number = c.region + "-" + compact_day + "-" + buf;
       // The clock runs from submission: an online application is received when it is submitted.
       auto clock = CaseClock::Start(now, doc.value("promised_limit_days", 0), p.user_id, calendar_);
       if (!clock) return std::unexpected(clock.error());
@@ -806,9 +808,9 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
       c.due_date = FormatIsoDate(c.clock->due());
       c.submitted_at = ToMicros(now);
       // The process, with what its gateways and handlers read.
+      // (Not the number: it is taken last, see below.)
       workflow::Value::Object case_vars = {
           {"id", workflow::Value(c.id)},
-          {"number", workflow::Value(*c.number)},
           {"item_code", workflow::Value(c.item_code)},
           {"item_version", workflow::Value(c.item_version)},
           {"department", workflow::Value(c.department)},
@@ -831,7 +833,23 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
         c.decision = decision.dump();
         c.concluded_at = ToMicros(now);
       }
-      if (auto e = Save(tx, c, now); !e) return std::unexpected(e.error());
+      // The number: region, date, and the next sequence of that region and day. Taken as late
+      // as the rows that carry it allow: on PostgreSQL the sequence row stays locked until the
+      // commit, and every other submission of the region and day waits for it.
+      const std::string day = FormatIsoDate(ChinaDate(now));
+      std::string compact_day;
+      for (char ch : day) {
+        if (ch != '-') compact_day.push_back(ch);
+      }
+      auto seq = tx.QueryOne(
+          "INSERT INTO case_numbers (region, day, last_seq) VALUES (:r, :d, 1) ON CONFLICT (region, day)"
+          " DO UPDATE SET last_seq = case_numbers.last_seq + 1 RETURNING last_seq",
+          {{"r", c.region}, {"d", compact_day}});
+      if (!seq) return std::unexpected(seq.error());
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%06lld", static_cast<long long>((*seq)->Int(0)));
+      c.number = c.region + "-" + compact_day + "-" + buf;
+      if (auto e = Save(tx, c, now, /*stale_is_conflict=*/true); !e) return std::unexpected(e.error());
       c.version += 1;
       // The submission and the decision are two events even when they share a transaction.
       const std::string submitted_status = c.status;
@@ -866,10 +884,11 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
       if (!Final(c.status)) {
         if (auto e = ScheduleWarnings(tx, c); !e) return std::unexpected(e.error());
       }
+      after = c;
       return ResultOf(c, "");
     });
     if (!done && done.error().reason == kStale && attempt < kStaleAttempts) continue;
-    return Respond(std::move(done), /*staff=*/false);
+    return Summarize(std::move(done), after);
   }
 }
 
@@ -943,7 +962,8 @@ void CaseService::RegisterJobs(jobs::JobRegistry& registry) {
 }
 
 Result<CaseResult> CaseService::Resubmit(const Principal& p, std::string_view case_id) {
-  return Respond(
+  std::optional<Loaded> after;
+  return Summarize(
       db_.TransactValue<CaseResult>(
           storage::kReadWrite,
           [&](Tx& tx) -> Result<CaseResult> {
@@ -982,39 +1002,42 @@ Result<CaseResult> CaseService::Resubmit(const Principal& p, std::string_view ca
               return std::unexpected(e.error());
             }
             if (auto e = ScheduleWarnings(tx, *c); !e) return std::unexpected(e.error());
+            after = *c;
             return ResultOf(*c, "");
           }),
-      /*staff=*/false);
+      after);
 }
 
 Result<CaseResult> CaseService::Withdraw(const Principal& p, std::string_view case_id, std::string_view reason) {
-  return Respond(db_.TransactValue<CaseResult>(
-                     storage::kReadWrite,
-                     [&](Tx& tx) -> Result<CaseResult> {
-                       auto c = Load(tx, case_id);
-                       if (!c) return std::unexpected(c.error());
-                       auto viewer = Visibility(tx, p, *c);
-                       if (!viewer) return std::unexpected(viewer.error());
-                       if (*viewer != Viewer::kApplicant) return Fail(Error::NotFound("no such case"));
-                       if (Final(c->status))
-                         return Fail(Error::Conflict("the case is already " + c->status, "case_closed"));
-                       const Timestamp now = clock_.Now();
-                       if (c->instance_id) {
-                         if (auto r = engine_.Terminate(tx, *c->instance_id, "withdrawn"); !r)
-                           return std::unexpected(r.error());
-                       }
-                       c->status = "withdrawn";
-                       c->concluded_at = ToMicros(now);
-                       if (auto e = Save(tx, *c, now); !e) return std::unexpected(e.error());
-                       c->version += 1;
-                       if (auto e = Record(tx, *c, &p, {.type = "withdrawn", .note = std::string(reason)}, now,
-                                           c->clock ? &*c->clock : nullptr, calendar_, audit_, config_.warnings);
-                           !e) {
-                         return std::unexpected(e.error());
-                       }
-                       return ResultOf(*c, "");
-                     }),
-                 /*staff=*/false);
+  std::optional<Loaded> after;
+  return Summarize(db_.TransactValue<CaseResult>(
+                       storage::kReadWrite,
+                       [&](Tx& tx) -> Result<CaseResult> {
+                         auto c = Load(tx, case_id);
+                         if (!c) return std::unexpected(c.error());
+                         auto viewer = Visibility(tx, p, *c);
+                         if (!viewer) return std::unexpected(viewer.error());
+                         if (*viewer != Viewer::kApplicant) return Fail(Error::NotFound("no such case"));
+                         if (Final(c->status))
+                           return Fail(Error::Conflict("the case is already " + c->status, "case_closed"));
+                         const Timestamp now = clock_.Now();
+                         if (c->instance_id) {
+                           if (auto r = engine_.Terminate(tx, *c->instance_id, "withdrawn"); !r)
+                             return std::unexpected(r.error());
+                         }
+                         c->status = "withdrawn";
+                         c->concluded_at = ToMicros(now);
+                         if (auto e = Save(tx, *c, now); !e) return std::unexpected(e.error());
+                         c->version += 1;
+                         if (auto e = Record(tx, *c, &p, {.type = "withdrawn", .note = std::string(reason)}, now,
+                                             c->clock ? &*c->clock : nullptr, calendar_, audit_, config_.warnings);
+                             !e) {
+                           return std::unexpected(e.error());
+                         }
+                         after = *c;
+                         return ResultOf(*c, "");
+                       }),
+                   after);
 }
 
 Result<CaseResult> CaseService::Get(const Principal& p, std::string_view case_id) {
@@ -1283,7 +1306,8 @@ Result<CaseResult> CaseService::Complete(const Principal& p, std::string_view ta
     }
   }
   if (auto e = errors.Finish(); !e) return std::unexpected(e.error());
-  return Respond(
+  std::optional<Loaded> after;
+  return Summarize(
       db_.TransactValue<CaseResult>(
           storage::kReadWrite,
           [&](Tx& tx) -> Result<CaseResult> {
@@ -1363,9 +1387,10 @@ Result<CaseResult> CaseService::Complete(const Principal& p, std::string_view ta
               if (!moved) return std::unexpected(moved.error());
               if (auto e = AfterTransition(tx, *c, p, done, *moved, now); !e) return std::unexpected(e.error());
             }
+            after = *c;
             return ResultOf(*c, "");
           }),
-      /*staff=*/true);
+      after);
 }
 
 Result<void> CaseService::SetWindowDepartment(std::string_view region, std::string_view department) {
@@ -1393,20 +1418,47 @@ void RegisterCaseHandlers(workflow::HandlerRegistry& registry, const Clock& cloc
     }
     return workflow::Value(workflow::Value::Object{{"sent", workflow::Value(true)}});
   });
-  registry.Register("license.issue", [&clock](const workflow::ServiceCall& call) -> Result<workflow::Value> {
+  // What license.issue needs of an item version, kept by (code, version): stored versions
+  // never change.
+  struct ResultInfo {
+    std::string name = "办理结果";
+    std::optional<std::string> license_type;
+  };
+  struct ResultCache {
+    std::mutex mutex;
+    std::map<std::pair<std::string, int>, ResultInfo> by_version;  // GUARDED_BY(mutex)
+  };
+  auto cache = std::make_shared<ResultCache>();
+  registry.Register("license.issue", [&clock, cache](const workflow::ServiceCall& call) -> Result<workflow::Value> {
     if (call.tx == nullptr) return Fail(Error::Internal("license.issue runs inside a transition"));
     auto row = call.tx->QueryOne("SELECT item_code, item_version FROM cases WHERE id = :id",
                                  {{"id", std::string(call.business_key)}});
     if (!row) return std::unexpected(row.error());
     if (!*row) return workflow::Value(workflow::Value::Object{{"requested", workflow::Value(false)}});
-    auto item = catalog::CatalogStore::GetPublished(*call.tx, (*row)->Text(0));
-    std::string result_name = "办理结果";
-    std::optional<std::string> license_type;
-    if (item) {
-      auto doc = ordered_json::parse(item->document);
-      result_name = doc["result"].value("name", result_name);
-      if (doc["result"]["license_type"].is_string()) license_type = doc["result"]["license_type"].get<std::string>();
+    ResultInfo info;
+    if (auto version = catalog::CatalogStore::PublishedVersion(*call.tx, (*row)->Text(0))) {
+      const auto key = std::make_pair((*row)->Text(0), *version);
+      bool cached = false;
+      {
+        std::lock_guard lock(cache->mutex);
+        if (auto it = cache->by_version.find(key); it != cache->by_version.end()) {
+          info = it->second;
+          cached = true;
+        }
+      }
+      if (!cached) {
+        if (auto item = catalog::CatalogStore::GetVersion(*call.tx, key.first, key.second)) {
+          auto doc = ordered_json::parse(item->document);
+          info.name = doc["result"].value("name", info.name);
+          if (doc["result"]["license_type"].is_string())
+            info.license_type = doc["result"]["license_type"].get<std::string>();
+          std::lock_guard lock(cache->mutex);
+          cache->by_version.emplace(key, info);
+        }
+      }
     }
+    const std::string& result_name = info.name;
+    const std::optional<std::string>& license_type = info.license_type;
     auto r = call.tx->Exec(
         "INSERT INTO license_requests (case_id, item_code, license_type, result_name, status, requested_at)"
         " VALUES (:c, :i, :l, :n, 'pending', :t) ON CONFLICT (case_id) DO NOTHING",

@@ -154,6 +154,9 @@ class CaseService {
   // The answer to a change, read after its commit on a snapshot (outside the write lock): the
   // case as its applicant (staff = false) or as staff see it.
   Result<CaseResult> Respond(Result<CaseResult> done, bool staff);
+  // The answer to a command that moves the case (submit, resubmit, withdraw, complete): the
+  // case as written (`after`), without its form, materials, timeline and tasks; nothing is read.
+  Result<CaseResult> Summarize(Result<CaseResult> done, const std::optional<Loaded>& after);
   // (Re)schedules the yellow and red warning jobs of the case's clock.
   Result<void> ScheduleWarnings(storage::Tx& tx, const Loaded& c);
   // Everything that follows a process transition: status, decision, supplement notice.

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/testing/postgres_cluster.hpp"
@@ -26,9 +28,7 @@ std::string ReadProcess(const std::string& name) {
   return catalog::internal::ReadText(std::filesystem::path(root ? root : ".") / "data" / "processes" / name);
 }
 
-identity::Principal Person() {
-  return {.user_id = "u-person", .kind = identity::UserKind::kPerson, .name = "张三"};
-}
+identity::Principal Person() { return {.user_id = "u-person", .kind = identity::UserKind::kPerson, .name = "张三"}; }
 
 identity::Principal Staff(std::string id, identity::Role role, std::string department) {
   return {.user_id = std::move(id),
@@ -104,9 +104,7 @@ class CaseServiceTest : public ::testing::TestWithParam<std::string> {
     }
   }
 
-  void AdvanceTo(const char* rfc3339) {
-    clock_.Set(*ParseRfc3339(rfc3339));
-  }
+  void AdvanceTo(const char* rfc3339) { clock_.Set(*ParseRfc3339(rfc3339)); }
 
   testing::TempDir dir_;
   FakeClock clock_{*ParseRfc3339("2026-03-04T10:00:00+08:00")};  // Wed
@@ -160,10 +158,9 @@ TEST_P(CaseServiceTest, NoWarningWhileTheApplicantHoldsTheCase) {
   auto tasks = engine_->ListTasks({.groups = {{"window", "HK-XZSP"}}});
   ASSERT_TRUE(tasks.has_value());
   ASSERT_EQ(tasks->size(), 1u);
-  auto asked = service_->Complete(Staff("u-window", identity::Role::kWindow, "HK-XZSP"), (*tasks)[0].id,
-                                  {.outcome = "request_supplement",
-                                   .opinion = "请补正",
-                                   .missing = {{"M02", "请提供户口簿"}}});
+  auto asked =
+      service_->Complete(Staff("u-window", identity::Role::kWindow, "HK-XZSP"), (*tasks)[0].id,
+                         {.outcome = "request_supplement", .opinion = "请补正", .missing = {{"M02", "请提供户口簿"}}});
   ASSERT_TRUE(asked.has_value()) << asked.error().message;
   EXPECT_EQ(asked->status, "supplement_requested");
   // The old yellow date passes while the clock is stopped: the job finds no warning to give.
@@ -171,6 +168,85 @@ TEST_P(CaseServiceTest, NoWarningWhileTheApplicantHoldsTheCase) {
   RunDueJobs();
   auto types = EventTypes(id);
   EXPECT_EQ(std::count(types.begin(), types.end(), "warning_yellow"), 0);
+}
+
+// Runs `before_next_write` (once) just before the next write transaction starts: a change that
+// lands between a submission's checks and its write.
+class InterposedDatabase final : public storage::Database {
+ public:
+  explicit InterposedDatabase(storage::Database& inner) : inner_(inner) {}
+  std::function<void()> before_next_write;
+
+  storage::Backend backend() const override { return inner_.backend(); }
+  std::string redacted_url() const override { return inner_.redacted_url(); }
+  Result<void> Transact(const storage::TxOptions& options,
+                        const std::function<Result<void>(storage::Tx&)>& fn) override {
+    if (options.write && before_next_write) {
+      auto hook = std::move(before_next_write);
+      before_next_write = nullptr;
+      hook();
+    }
+    return inner_.Transact(options, fn);
+  }
+  Result<void> Ping() override { return inner_.Ping(); }
+  Result<void> ExecScript(std::string_view sql) override { return inner_.ExecScript(sql); }
+
+ private:
+  storage::Database& inner_;
+};
+
+TEST_P(CaseServiceTest, ASubmissionChecksAgainWhenTheCaseChangesAfterItsChecks) {
+  InterposedDatabase interposed(*db_);
+  CaseService service(interposed, clock_, calendar_, *catalog_, *engine_, FileLookup(), AuditSink());
+  json form = {{"applicant_name", "张三"},
+               {"id_number", "460100199001011230"},
+               {"phone", "13800000001"},
+               {"household_size", 3},
+               {"monthly_income", 1800},
+               {"current_housing_area", 9.5},
+               {"hukou_type", "本市户籍"},
+               {"address", {{"district", "龙华区"}, {"street", "金贸街道"}, {"detail", "国贸路1号1栋101"}}}};
+  auto created = service.Create(Person(), kHousing, form.dump());
+  ASSERT_TRUE(created.has_value()) << created.error().message;
+  const std::string id = created->id;
+  ASSERT_TRUE(service.PutMaterial(Person(), id, "M01", {.license_id = "EL-1"}).has_value());
+  ASSERT_TRUE(service.PutMaterial(Person(), id, "M03", {.commitment = true}).has_value());
+  // The checks pass on the complete draft; before the write, a required material disappears
+  // (as another device's edit would, which also moves the case's version).
+  interposed.before_next_write = [&] {
+    auto removed = db_->Transact(storage::kReadWrite, [&](storage::Tx& tx) -> Result<void> {
+      if (auto r = tx.Exec("DELETE FROM case_materials WHERE case_id = :c AND material_code = 'M01'", {{"c", id}});
+          !r) {
+        return std::unexpected(r.error());
+      }
+      if (auto r = tx.Exec("UPDATE cases SET version = version + 1 WHERE id = :c", {{"c", id}}); !r) {
+        return std::unexpected(r.error());
+      }
+      return {};
+    });
+    ASSERT_TRUE(removed.has_value()) << removed.error().message;
+  };
+  auto submitted = service.Submit(Person(), id, true);
+  ASSERT_FALSE(submitted.has_value());
+  EXPECT_EQ(submitted.error().code, ErrorCode::kValidationFailed);
+  ASSERT_EQ(submitted.error().field_errors.size(), 1u);
+  EXPECT_EQ(submitted.error().field_errors[0].field, "materials.M01");
+  // Nothing was written: still a draft without a number, no process, no number taken.
+  auto row = db_->TransactValue<std::optional<storage::Row>>(storage::kReadOnly, [&](storage::Tx& tx) {
+    return tx.QueryOne("SELECT status, number, instance_id FROM cases WHERE id = :c", {{"c", id}});
+  });
+  ASSERT_TRUE(row.has_value() && row->has_value());
+  EXPECT_EQ((*row)->Text(0), "draft");
+  EXPECT_TRUE((*row)->IsNull(1));
+  EXPECT_TRUE((*row)->IsNull(2));
+  // Put back, it goes through, numbered 000001: the abandoned attempt took no number.
+  ASSERT_TRUE(service.PutMaterial(Person(), id, "M01", {.license_id = "EL-1"}).has_value());
+  auto again = service.Submit(Person(), id, true);
+  ASSERT_TRUE(again.has_value()) << again.error().message;
+  EXPECT_EQ(again->status, "submitted");
+  ASSERT_TRUE(again->number.has_value());
+  EXPECT_TRUE(again->number->ends_with("-000001")) << *again->number;
+  EXPECT_EQ(json::parse(again->view_json)["status"], "submitted");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CaseServiceTest, ::testing::Values("sqlite", "postgresql"),
