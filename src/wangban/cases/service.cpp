@@ -892,7 +892,7 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
   }
 }
 
-Result<void> CaseService::ScheduleWarnings(Tx& tx, const Loaded& c) {
+Result<void> CaseService::ScheduleWarnings(Tx& tx, const Loaded& c, bool red_only) {
   if (!c.clock || c.clock->suspended()) return {};
   auto dates = c.clock->Warnings(calendar_, config_.warnings);
   if (!dates) return std::unexpected(dates.error());
@@ -907,12 +907,10 @@ Result<void> CaseService::ScheduleWarnings(Tx& tx, const Loaded& c) {
     if (!job && job.error().reason != "unique_violation") return std::unexpected(job.error());
     return {};
   };
-  if (dates->yellow_on) {
-    if (auto r = schedule("yellow", *dates->yellow_on); !r) return r;
-  }
-  if (dates->red_on) {
-    if (auto r = schedule("red", *dates->red_on); !r) return r;
-  }
+  // One job at a time: the yellow one schedules the red one when it runs (one row less for every
+  // submission, and the red date is taken from the clock as it stands then).
+  if (dates->yellow_on && !red_only) return schedule("yellow", *dates->yellow_on);
+  if (dates->red_on) return schedule("red", *dates->red_on);
   return {};
 }
 
@@ -937,6 +935,10 @@ Result<void> CaseService::OnClockWarning(std::string_view payload) {
     // when the state really is reached now, and once per level and due date.
     const bool reached = (level == "yellow" && status->state == ClockState::kYellow) ||
                          (level == "red" && status->state == ClockState::kRed);
+    if (level == "yellow") {
+      // The red job, for the due date as it stands now (its key makes it once per date).
+      if (auto e = ScheduleWarnings(tx, *c, /*red_only=*/true); !e) return e;
+    }
     if (!reached) return {};
     auto seen = tx.QueryOne("SELECT 1 FROM case_events WHERE case_id = :id AND type = :t AND due_date = :d LIMIT 1",
                             {{"id", c->id}, {"t", "warning_" + level}, {"d", c->due_date.value_or("")}});
@@ -1218,6 +1220,9 @@ Result<std::string> CaseService::Claim(const Principal& p, std::string_view task
 
 Result<void> CaseService::AfterTransition(Tx& tx, Loaded& c, const Principal& p, const TaskCompletion& done,
                                           const workflow::Transition& moved, Timestamp now) {
+  // The warning jobs follow the clock: they were scheduled when it last moved.
+  const auto due_before = c.clock ? std::optional(c.clock->due()) : std::nullopt;
+  const bool suspended_before = c.clock && c.clock->suspended();
   auto status = DeriveStatus(tx, engine_, c, &moved);
   if (!status) return std::unexpected(status.error());
   const std::string before = c.status;
@@ -1272,7 +1277,8 @@ Result<void> CaseService::AfterTransition(Tx& tx, Loaded& c, const Principal& p,
       !e) {
     return e;
   }
-  if (!Final(c.status)) {
+  const bool clock_moved = c.clock && (c.clock->due() != due_before || c.clock->suspended() != suspended_before);
+  if (!Final(c.status) && clock_moved) {
     if (auto e = ScheduleWarnings(tx, c); !e) return e;
   }
   return {};

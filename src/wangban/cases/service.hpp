@@ -157,8 +157,9 @@ class CaseService {
   // The answer to a command that moves the case (submit, resubmit, withdraw, complete): the
   // case as written (`after`), without its form, materials, timeline and tasks; nothing is read.
   Result<CaseResult> Summarize(Result<CaseResult> done, const std::optional<Loaded>& after);
-  // (Re)schedules the yellow and red warning jobs of the case's clock.
-  Result<void> ScheduleWarnings(storage::Tx& tx, const Loaded& c);
+  // (Re)schedules the warning job of the case's clock: the yellow one (which schedules the red
+  // one when it runs), or with `red_only` the red one.
+  Result<void> ScheduleWarnings(storage::Tx& tx, const Loaded& c, bool red_only = false);
   // Everything that follows a process transition: status, decision, supplement notice.
   Result<void> AfterTransition(storage::Tx& tx, Loaded& c, const identity::Principal& p, const TaskCompletion& done,
                                const workflow::Transition& moved, Timestamp now);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <future>
 #include <thread>
 
@@ -307,6 +308,48 @@ TEST(SqliteTest, GroupCommitKeepsEachTransactionAllOrNothing) {
   });
   ASSERT_FALSE(dup.has_value());
   EXPECT_EQ(dup.error().reason, "unique_violation");
+}
+
+// No connection checkpoints inside its commit (the writer would stall every write behind it):
+// the background checkpointer copies the WAL back, and a closing database leaves it empty.
+TEST(SqliteTest, ConnectionsNeverCheckpointInTheirCommitAndAClosedDatabaseKeepsEverything) {
+  testing::TempDir dir;
+  const auto path = dir / "wal.db";
+  const auto wal = std::filesystem::path(path.string() + "-wal");
+  {
+    auto db = OpenDatabase("sqlite:" + path.string(), DatabaseOptions{.pool_size = 2});
+    ASSERT_TRUE(db.has_value());
+    ASSERT_TRUE((*db)->ExecScript("CREATE TABLE w (id BIGINT PRIMARY KEY, v TEXT NOT NULL)").has_value());
+    auto autocheckpoint = (*db)->TransactValue<std::int64_t>(kReadOnly, [](Tx& tx) -> Result<std::int64_t> {
+      auto row = tx.QueryOne("PRAGMA wal_autocheckpoint");
+      if (!row) return std::unexpected(row.error());
+      return (*row)->Int(0);
+    });
+    ASSERT_TRUE(autocheckpoint.has_value());
+    EXPECT_EQ(*autocheckpoint, 0);
+    // ~6 MB in 200 transactions: well past the 1,000 pages that wake the checkpointer.
+    const std::string payload(30000, 'x');
+    for (int i = 0; i < 200; ++i) {
+      auto r = (*db)->Transact(kReadWrite, [&](Tx& tx) -> Result<void> {
+        auto e = tx.Exec("INSERT INTO w (id, v) VALUES (:id, :v)", {{"id", i}, {"v", payload}});
+        if (!e) return std::unexpected(e.error());
+        return {};
+      });
+      ASSERT_TRUE(r.has_value()) << r.error().message;
+    }
+    ASSERT_TRUE(std::filesystem::exists(wal));
+  }
+  // Closed: the last checkpoint truncated the WAL, and everything is in the database file.
+  EXPECT_TRUE(!std::filesystem::exists(wal) || std::filesystem::file_size(wal) == 0);
+  auto again = OpenDatabase("sqlite:" + path.string(), DatabaseOptions{.pool_size = 1});
+  ASSERT_TRUE(again.has_value());
+  auto n = (*again)->TransactValue<std::int64_t>(kReadOnly, [](Tx& tx) -> Result<std::int64_t> {
+    auto row = tx.QueryOne("SELECT COUNT(*) FROM w");
+    if (!row) return std::unexpected(row.error());
+    return (*row)->Int(0);
+  });
+  ASSERT_TRUE(n.has_value());
+  EXPECT_EQ(*n, 200);
 }
 
 TEST(PostgresUrlTest, ConvertsToKeywordValue) {

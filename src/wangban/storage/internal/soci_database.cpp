@@ -382,6 +382,7 @@ class SociDatabase final : public Database {
 
   ~SociDatabase() override {
     if (config_.backend != Backend::kSqlite) return;
+    StopCheckpointer();
     // Cached statements must be finalized before their connections close.
     std::lock_guard lock(mutex_);
     for (auto& session : idle_) {
@@ -401,6 +402,16 @@ class SociDatabase final : public Database {
       auto session = Connect();
       if (!session) return std::unexpected(std::move(session.error()));
       writer_ = std::move(*session);
+      // After each commit SQLite tells the writer how long the WAL is; past 1,000 pages (the
+      // autocheckpoint default) the checkpointer is woken at once.
+      sqlite_api::sqlite3_wal_hook(
+          static_cast<soci::sqlite3_session_backend*>(writer_->get_backend())->conn_,
+          [](void* self, sqlite_api::sqlite3*, const char*, int pages) -> int {
+            if (pages >= 1000) static_cast<SociDatabase*>(self)->WakeCheckpointer();
+            return 0;
+          },
+          this);
+      StartCheckpointer();
     }
     return {};
   }
@@ -456,6 +467,10 @@ class SociDatabase final : public Database {
         // page cache of 8 MiB per connection (the default is 2 MiB).
         *session << "PRAGMA mmap_size = 268435456";
         *session << "PRAGMA cache_size = -8192";
+        // No connection copies the WAL back into the database inside its own commit: for the
+        // writer that would stall every write behind it. The checkpointer thread does it
+        // (file databases; an in-memory one has no WAL).
+        if (!config_.sqlite_memory) *session << "PRAGMA wal_autocheckpoint = 0";
       } else {
         session->open(soci::postgresql, config_.connect_string);
         *session << "SET TIME ZONE 'UTC'";
@@ -465,6 +480,50 @@ class SociDatabase final : public Database {
       return Fail(Error::Unavailable(std::string("cannot open database ") + config_.redacted_url + ": " + e.what(),
                                      "db_connection"));
     }
+  }
+
+  // SQLite: copies the WAL back into the database file in the background (a PASSIVE checkpoint,
+  // which never blocks readers or the writer) when the writer's commit finds the WAL past 1,000
+  // pages, and every 250 ms, on a connection of its own, so that
+  // the fsync of the database file is off the writers' path. At shutdown a last checkpoint
+  // leaves the WAL empty.
+  void StartCheckpointer() {
+    auto session = Connect();
+    if (!session) return;  // then the WAL grows until the next start; nothing is lost
+    checkpointer_ = std::thread([this, s = std::move(*session)]() mutable {
+      auto* conn = static_cast<soci::sqlite3_session_backend*>(s->get_backend())->conn_;
+      std::unique_lock lock(checkpoint_mutex_);
+      for (;;) {
+        // Maintenance cadence of the production server (not a test waiting for work).
+        checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(250),
+                                [&] { return checkpoint_stop_ || checkpoint_wanted_; });
+        checkpoint_wanted_ = false;
+        const bool stop = checkpoint_stop_;
+        lock.unlock();
+        (void)sqlite_api::sqlite3_wal_checkpoint_v2(conn, nullptr, stop ? 3 /*TRUNCATE*/ : 0 /*PASSIVE*/, nullptr,
+                                                    nullptr);
+        lock.lock();
+        if (stop) break;
+      }
+      lock.unlock();
+      s.reset();
+    });
+  }
+  void WakeCheckpointer() {
+    {
+      std::lock_guard lock(checkpoint_mutex_);
+      checkpoint_wanted_ = true;
+    }
+    checkpoint_cv_.notify_one();
+  }
+  void StopCheckpointer() {
+    if (!checkpointer_.joinable()) return;
+    {
+      std::lock_guard lock(checkpoint_mutex_);
+      checkpoint_stop_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    checkpointer_.join();
   }
 
   // SQLite writes use the one writer connection: REQUIRES sqlite_writer_mutex_ held.
@@ -514,13 +573,16 @@ class SociDatabase final : public Database {
   // transaction in turn, each inside its own SAVEPOINT (a failing one rolls back alone), then
   // commits once. Every caller is answered only after that COMMIT is on disk, so "committed"
   // still means durable. Transactions in a batch run one after another, as if serial.
+  // Each waiter sleeps on its own condition: a finished batch wakes its own writers and the
+  // first queued one (the next leader), not every waiting thread.
   struct PendingWrite {
     const std::function<Result<void>(Tx&)>* fn;
     std::optional<Result<void>> result;  // GUARDED_BY(group_mutex_)
+    std::condition_variable wake;
   };
 
   Result<void> GroupTransact(const std::function<Result<void>(Tx&)>& fn) {
-    PendingWrite mine{&fn, std::nullopt};
+    PendingWrite mine{&fn, std::nullopt, {}};
     std::unique_lock lock(group_mutex_);
     group_queue_.push_back(&mine);
     while (!mine.result) {
@@ -534,9 +596,12 @@ class SociDatabase final : public Database {
         // Results are published under the lock the waiters read them under.
         for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->result = std::move(results[i]);
         group_leader_ = false;
-        group_cv_.notify_all();
+        for (PendingWrite* w : batch) {
+          if (w != &mine) w->wake.notify_one();
+        }
+        if (!group_queue_.empty()) group_queue_.front()->wake.notify_one();
       } else {
-        group_cv_.wait(lock);
+        mine.wake.wait(lock);
       }
     }
     return std::move(*mine.result);
@@ -696,8 +761,12 @@ class SociDatabase final : public Database {
   // other connection writes; with one writer, its cache stays warm from one transaction to the
   // next.
   std::unique_ptr<soci::session> writer_;  // GUARDED_BY(sqlite_writer_mutex_)
+  std::thread checkpointer_;
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_stop_ = false;    // GUARDED_BY(checkpoint_mutex_)
+  bool checkpoint_wanted_ = false;  // GUARDED_BY(checkpoint_mutex_)
   std::mutex group_mutex_;
-  std::condition_variable group_cv_;
   std::vector<PendingWrite*> group_queue_;  // GUARDED_BY(group_mutex_)
   bool group_leader_ = false;               // GUARDED_BY(group_mutex_)
 };
@@ -812,10 +881,23 @@ Result<std::string> PostgresUrlToConnString(std::string_view url) {
   return out;
 }
 
+// SQLite's process-wide settings, before its first connection: every connection is used by one
+// thread at a time (the pool and the writer lock see to it), so SQLite's own per-call connection
+// mutex is not needed (multi-thread mode); and no memory statistics, which take a global mutex
+// on every allocation. Settings made after SQLite has started are refused, harmlessly.
+void ConfigureSqliteOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    (void)sqlite_api::sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    (void)sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  });
+}
+
 Result<std::unique_ptr<Database>> OpenDatabase(std::string_view url, const DatabaseOptions& options) {
   SociDatabaseConfig config{
       .backend = Backend::kSqlite, .connect_string = {}, .redacted_url = std::string(url), .options = options};
   if (url.starts_with("sqlite:")) {
+    ConfigureSqliteOnce();
     std::string path(url.substr(7));
     if (path.starts_with("//")) path = path.substr(2);  // tolerate sqlite://path
     if (path.empty()) return Fail(Error::BadRequest("sqlite URL needs a path: sqlite:PATH"));
