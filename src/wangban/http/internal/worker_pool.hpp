@@ -11,6 +11,9 @@
 
 namespace wangban::http::internal {
 
+// The nice value of handler threads (see Loop).
+inline constexpr int kHandlerNice = 5;
+
 class WorkerPool {
  public:
   WorkerPool(int threads, std::size_t max_queued);
@@ -33,7 +36,7 @@ class WorkerPool {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> queue_;  // GUARDED_BY(mutex_)
-  bool stopping_ = false;                     // GUARDED_BY(mutex_)
+  bool stopping_ = false;                    // GUARDED_BY(mutex_)
   std::vector<std::thread> threads_;
 };
 

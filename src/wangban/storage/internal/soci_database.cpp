@@ -198,9 +198,10 @@ Error SqliteError(sqlite_api::sqlite3* db, int rc) {
 
 // Runs `sql` on SQLite with `params` bound by name; calls `row` for each result row.
 template <typename OnRow>
-Result<std::int64_t> RunSqlite(sqlite_api::sqlite3* db, std::string_view sql, const Params& params, OnRow&& row) {
+Result<std::int64_t> RunSqlite(sqlite_api::sqlite3* db, SqliteStatements& statements, std::string_view sql,
+                               const Params& params, OnRow&& row) {
   int rc = 0;
-  sqlite_api::sqlite3_stmt* stmt = StatementsFor(db).Get(db, sql, rc);
+  sqlite_api::sqlite3_stmt* stmt = statements.Get(db, sql, rc);
   if (stmt == nullptr) return Fail(SqliteError(db, rc));
   struct Reset {
     sqlite_api::sqlite3_stmt* s;
@@ -265,7 +266,7 @@ class SociTx final : public Tx {
 
   Result<std::int64_t> Exec(std::string_view sql, const Params& params) override {
     if (backend_ == Backend::kSqlite) {
-      return RunSqlite(SqliteHandle(), sql, params, [](sqlite_api::sqlite3_stmt*) {});
+      return RunSqlite(SqliteHandle(), Statements(), sql, params, [](sqlite_api::sqlite3_stmt*) {});
     }
     try {
       Bindings bindings;
@@ -285,7 +286,7 @@ class SociTx final : public Tx {
     if (backend_ == Backend::kSqlite) {
       Rows rows;
       std::shared_ptr<std::vector<std::string>> columns;
-      auto done = RunSqlite(SqliteHandle(), sql, params, [&](sqlite_api::sqlite3_stmt* stmt) {
+      auto done = RunSqlite(SqliteHandle(), Statements(), sql, params, [&](sqlite_api::sqlite3_stmt* stmt) {
         const int n = sqlite_api::sqlite3_column_count(stmt);
         if (!columns) {
           columns = std::make_shared<std::vector<std::string>>();
@@ -363,6 +364,14 @@ class SociTx final : public Tx {
   sqlite_api::sqlite3* SqliteHandle() {
     return static_cast<soci::sqlite3_session_backend*>(session_.get_backend())->conn_;
   }
+  // The connection's statement cache, found once per transaction (the map of caches is shared
+  // by every thread and has a lock).
+  SqliteStatements& Statements() {
+    if (statements_ == nullptr) statements_ = &StatementsFor(SqliteHandle());
+    return *statements_;
+  }
+
+  SqliteStatements* statements_ = nullptr;
 
   soci::session& session_;
   Backend backend_;
@@ -382,6 +391,7 @@ class SociDatabase final : public Database {
 
   ~SociDatabase() override {
     if (config_.backend != Backend::kSqlite) return;
+    StopWriter();
     StopCheckpointer();
     // Cached statements must be finalized before their connections close.
     std::lock_guard lock(mutex_);
@@ -398,6 +408,7 @@ class SociDatabase final : public Database {
       if (!session) return std::unexpected(std::move(session.error()));
       idle_.push_back(std::move(*session));
     }
+    StartWriter();
     if (config_.backend == Backend::kSqlite && !config_.sqlite_memory) {
       auto session = Connect();
       if (!session) return std::unexpected(std::move(session.error()));
@@ -569,12 +580,14 @@ class SociDatabase final : public Database {
 
   // Group commit for SQLite writes. One fsync costs as much as thousands of small statements
   // (4 ms on a virtual disk), so concurrent write transactions share one BEGIN IMMEDIATE ...
-  // COMMIT: the first caller to find no batch running leads it, running every queued
-  // transaction in turn, each inside its own SAVEPOINT (a failing one rolls back alone), then
-  // commits once. Every caller is answered only after that COMMIT is on disk, so "committed"
-  // still means durable. Transactions in a batch run one after another, as if serial.
-  // Each waiter sleeps on its own condition: a finished batch wakes its own writers and the
-  // first queued one (the next leader), not every waiting thread.
+  // COMMIT: a writer thread of its own takes every queued transaction, runs each in turn inside
+  // its own SAVEPOINT (a failing one rolls back alone), then commits once. Every caller is
+  // answered only after that COMMIT is on disk, so "committed" still means durable.
+  // Transactions in a batch run one after another, as if serial. The writer is a thread of its
+  // own, not whichever caller came first, so that it runs at the process's priority while the
+  // HTTP workers run below it (http::Server): the whole write path waits on this one thread, and
+  // a preempted writer stalls every request.
+  // Each caller sleeps on its own condition; a finished batch wakes exactly its own callers.
   struct PendingWrite {
     const std::function<Result<void>(Tx&)>* fn;
     std::optional<Result<void>> result;  // GUARDED_BY(group_mutex_)
@@ -584,27 +597,43 @@ class SociDatabase final : public Database {
   Result<void> GroupTransact(const std::function<Result<void>(Tx&)>& fn) {
     PendingWrite mine{&fn, std::nullopt, {}};
     std::unique_lock lock(group_mutex_);
+    if (writer_stop_) return Fail(Error::Unavailable("the database is closing", "db_closing"));
     group_queue_.push_back(&mine);
-    while (!mine.result) {
-      if (!group_leader_) {
-        group_leader_ = true;
-        std::vector<PendingWrite*> batch;
-        batch.swap(group_queue_);
-        lock.unlock();
-        std::vector<Result<void>> results = RunBatch(batch);
-        lock.lock();
-        // Results are published under the lock the waiters read them under.
-        for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->result = std::move(results[i]);
-        group_leader_ = false;
-        for (PendingWrite* w : batch) {
-          if (w != &mine) w->wake.notify_one();
-        }
-        if (!group_queue_.empty()) group_queue_.front()->wake.notify_one();
-      } else {
-        mine.wake.wait(lock);
+    if (group_queue_.size() == 1) writer_wake_.notify_one();
+    mine.wake.wait(lock, [&] { return mine.result.has_value(); });
+    return std::move(*mine.result);
+  }
+
+  void WriterLoop() {
+    std::unique_lock lock(group_mutex_);
+    for (;;) {
+      writer_wake_.wait(lock, [&] { return writer_stop_ || !group_queue_.empty(); });
+      if (group_queue_.empty()) return;  // stopping, nothing left
+      std::vector<PendingWrite*> batch;
+      batch.swap(group_queue_);
+      lock.unlock();
+      std::vector<Result<void>> results = RunBatch(batch);
+      lock.lock();
+      // Results are published under the lock the callers read them under.
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        batch[i]->result = std::move(results[i]);
+        batch[i]->wake.notify_one();
       }
     }
-    return std::move(*mine.result);
+  }
+
+  void StartWriter() {
+    if (config_.backend != Backend::kSqlite || !config_.options.sqlite_group_commit) return;
+    writer_thread_ = std::thread([this] { WriterLoop(); });
+  }
+  void StopWriter() {
+    if (!writer_thread_.joinable()) return;
+    {
+      std::lock_guard lock(group_mutex_);
+      writer_stop_ = true;
+    }
+    writer_wake_.notify_all();
+    writer_thread_.join();
   }
 
   // Runs the batch in one transaction; returns each write's result (all failed if the commit
@@ -768,7 +797,9 @@ class SociDatabase final : public Database {
   bool checkpoint_wanted_ = false;  // GUARDED_BY(checkpoint_mutex_)
   std::mutex group_mutex_;
   std::vector<PendingWrite*> group_queue_;  // GUARDED_BY(group_mutex_)
-  bool group_leader_ = false;               // GUARDED_BY(group_mutex_)
+  bool writer_stop_ = false;                // GUARDED_BY(group_mutex_)
+  std::condition_variable writer_wake_;
+  std::thread writer_thread_;
 };
 
 std::string RedactPostgresUrl(std::string_view url) {
