@@ -413,12 +413,21 @@ class SociDatabase final : public Database {
       auto session = Connect();
       if (!session) return std::unexpected(std::move(session.error()));
       writer_ = std::move(*session);
-      // After each commit SQLite tells the writer how long the WAL is; past 1,000 pages (the
-      // autocheckpoint default) the checkpointer is woken at once.
+      // After each commit SQLite tells the writer how long the WAL is. Past 1,000 pages (the
+      // autocheckpoint default) the checkpointer is woken. It copies back what was committed
+      // when it started, but under a steady stream of writes it never finds the WAL fully
+      // copied at the moment a write begins, which is when SQLite starts the WAL over from its
+      // beginning: the file would grow without end. So past 4,000 pages the writer checkpoints
+      // here itself, between two of its transactions (nothing is appended meanwhile): cheap,
+      // since the checkpointer has copied back most of it, and the next write restarts the WAL.
       sqlite_api::sqlite3_wal_hook(
           static_cast<soci::sqlite3_session_backend*>(writer_->get_backend())->conn_,
-          [](void* self, sqlite_api::sqlite3*, const char*, int pages) -> int {
-            if (pages >= 1000) static_cast<SociDatabase*>(self)->WakeCheckpointer();
+          [](void* self, sqlite_api::sqlite3* db, const char* name, int pages) -> int {
+            if (pages >= kWriterCheckpointPages) {
+              (void)sqlite_api::sqlite3_wal_checkpoint_v2(db, name, 0 /*PASSIVE*/, nullptr, nullptr);
+            } else if (pages >= kCheckpointerPages) {
+              static_cast<SociDatabase*>(self)->WakeCheckpointer();
+            }
             return 0;
           },
           this);
@@ -536,6 +545,9 @@ class SociDatabase final : public Database {
     checkpoint_cv_.notify_all();
     checkpointer_.join();
   }
+
+  static constexpr int kCheckpointerPages = 1000;
+  static constexpr int kWriterCheckpointPages = 4000;
 
   // SQLite writes use the one writer connection: REQUIRES sqlite_writer_mutex_ held.
   Result<std::unique_ptr<soci::session>> AcquireWriter() {
