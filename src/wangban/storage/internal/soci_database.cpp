@@ -933,6 +933,10 @@ void ConfigureSqliteOnce() {
   std::call_once(once, [] {
     (void)sqlite_api::sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
     (void)sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    // A group commit runs each transaction in a SAVEPOINT, whose undo pages SQLite keeps in a
+    // sub-journal that goes to a temporary file past 64 KiB: a write() per page changed. Kept
+    // in memory, it is freed at RELEASE.
+    (void)sqlite_api::sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, -1);
   });
 }
 
