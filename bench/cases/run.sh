@@ -495,7 +495,7 @@ goals() {
 report() {
   local i
   machine_header "wangban cases benchmark"
-  echo "server    build/wangban serve ${SERVER_ARGS[*]} (default --workers 8 --db-pool 8);"
+  echo "server    build/wangban serve ${SERVER_ARGS[*]} (default --workers 64 --db-pool 32);"
   echo "          SQLite: WAL, synchronous=FULL, group commit (the defaults); PostgreSQL 15: a throwaway"
   echo "          cluster on the same disk (fsync on, synchronous_commit on); wrk, the server, PostgreSQL share the CPUs"
   echo "load      wrk -t$THREADS --latency --timeout $WRK_TIMEOUT, bench/cases/post_ids.lua: every request a POST"
