@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <set>
 
 #include "tests/testing/postgres_cluster.hpp"
 #include "tests/testing/server_process.hpp"
@@ -171,12 +172,13 @@ TEST_P(CaseApiTest, SubmissionReportsEveryProblemAtOnce) {
     EXPECT_NE(std::find(fields.begin(), fields.end(), f), fields.end()) << f;
   }
   // A material that cannot be replaced by a commitment, and one that does not exist.
-  auto bad = client().PutJson("/api/v1/cases/" + id + "/materials/M01", {{"commitment", true}},
-                              {{"Authorization", person_}});
+  auto bad =
+      client().PutJson("/api/v1/cases/" + id + "/materials/M01", {{"commitment", true}}, {{"Authorization", person_}});
   EXPECT_EQ(bad.status, 422);
   EXPECT_EQ(Fields(bad), std::vector<std::string>{"commitment commitment_not_allowed"});
-  EXPECT_EQ(client().PutJson("/api/v1/cases/" + id + "/materials/M99", {{"commitment", true}},
-                             {{"Authorization", person_}}).status,
+  EXPECT_EQ(client()
+                .PutJson("/api/v1/cases/" + id + "/materials/M99", {{"commitment", true}}, {{"Authorization", person_}})
+                .status,
             404);
   // An on-site item cannot be applied for online.
   auto passport = Post("/api/v1/cases", {{"item_code", "000102001000460100HKCRJ"}}, person_);
@@ -188,7 +190,8 @@ TEST_P(CaseApiTest, WindowRefusesWithReason) {
   const std::string id = Apply()["id"];
   auto no_reason = Complete(TaskOf(id, window_), {{"outcome", "refuse"}}, window_);
   EXPECT_EQ(no_reason.status, 422);
-  auto refused = Complete(TaskOf(id, window_), {{"outcome", "refuse"}, {"opinion", "不属于本市公租房保障范围"}}, window_);
+  auto refused =
+      Complete(TaskOf(id, window_), {{"outcome", "refuse"}, {"opinion", "不属于本市公租房保障范围"}}, window_);
   ASSERT_EQ(refused.status, 200) << refused.body;
   const json mine = Case(id, person_);
   EXPECT_EQ(mine["status"], "refused");
@@ -205,8 +208,9 @@ TEST_P(CaseApiTest, SupplementLoopStopsTheClockAndReturnsToTheWindow) {
   auto asked = Complete(TaskOf(id, window_),
                         {{"outcome", "request_supplement"},
                          {"opinion", "请一次性补正以下材料"},
-                         {"missing", {{{"material_code", "M02"}, {"reason", "请提供居民户口簿（本市户籍）"}},
-                                      {{"material_code", "form"}, {"reason", "人均住房面积与不动产登记不符"}}}}},
+                         {"missing",
+                          {{{"material_code", "M02"}, {"reason", "请提供居民户口簿（本市户籍）"}},
+                           {{"material_code", "form"}, {"reason", "人均住房面积与不动产登记不符"}}}}},
                         window_);
   ASSERT_EQ(asked.status, 200) << asked.body;
   json mine = Case(id, person_);
@@ -222,8 +226,10 @@ TEST_P(CaseApiTest, SupplementLoopStopsTheClockAndReturnsToTheWindow) {
   json fixed = HousingForm();
   fixed["current_housing_area"] = 8.0;
   ASSERT_EQ(client().PatchJson("/api/v1/cases/" + id, {{"form", fixed}}, {{"Authorization", person_}}).status, 200);
-  ASSERT_EQ(client().PutJson("/api/v1/cases/" + id + "/materials/M02", {{"license_id", "EL-HK-0002"}},
-                             {{"Authorization", person_}}).status,
+  ASSERT_EQ(client()
+                .PutJson("/api/v1/cases/" + id + "/materials/M02", {{"license_id", "EL-HK-0002"}},
+                         {{"Authorization", person_}})
+                .status,
             200);
   auto again = Post("/api/v1/cases/" + id + "/resubmit", json::object(), person_);
   ASSERT_EQ(again.status, 200) << again.body;
@@ -244,8 +250,8 @@ TEST_P(CaseApiTest, SpecialProcedureSuspendsAndResumeMovesTheDueDate) {
   const std::string review = TaskOf(id, approver_);
   auto bad = Complete(review, {{"outcome", "suspend"}, {"opinion", "专家评审"}, {"procedure", "party"}}, approver_);
   EXPECT_EQ(bad.status, 422);
-  auto suspended =
-      Complete(review, {{"outcome", "suspend"}, {"opinion", "组织专家现场评审"}, {"procedure", "expert_review"}}, approver_);
+  auto suspended = Complete(
+      review, {{"outcome", "suspend"}, {"opinion", "组织专家现场评审"}, {"procedure", "expert_review"}}, approver_);
   ASSERT_EQ(suspended.status, 200) << suspended.body;
   EXPECT_EQ(suspended.Json()["status"], "suspended");
   // Deciding while suspended is refused.
@@ -288,13 +294,56 @@ TEST_P(CaseApiTest, IdempotentRetriesGetTheFirstAnswer) {
   const std::string id = first.Json()["id"];
   client().PutJson("/api/v1/cases/" + id + "/materials/M01", {{"license_id", "EL-1"}}, {{"Authorization", person_}});
   client().PutJson("/api/v1/cases/" + id + "/materials/M03", {{"commitment", true}}, {{"Authorization", person_}});
-  auto s1 = Post("/api/v1/cases/" + id + "/submit", {{"commitment_signed", true}}, person_, {{"Idempotency-Key", "s-1"}});
-  auto s2 = Post("/api/v1/cases/" + id + "/submit", {{"commitment_signed", true}}, person_, {{"Idempotency-Key", "s-1"}});
+  auto s1 =
+      Post("/api/v1/cases/" + id + "/submit", {{"commitment_signed", true}}, person_, {{"Idempotency-Key", "s-1"}});
+  auto s2 =
+      Post("/api/v1/cases/" + id + "/submit", {{"commitment_signed", true}}, person_, {{"Idempotency-Key", "s-1"}});
   ASSERT_EQ(s1.status, 200) << s1.body;
   ASSERT_EQ(s2.status, 200) << s2.body;
   EXPECT_EQ(s1.Json()["number"], s2.Json()["number"]);
   // Without the key, a second submission is a conflict, not a second case.
   EXPECT_EQ(Post("/api/v1/cases/" + id + "/submit", {{"commitment_signed", true}}, person_).status, 409);
+}
+
+// Eight requests with one key at once: one creates the draft, the others answer as it did or are
+// told it is in progress; never a second draft. A refused request leaves its key free.
+TEST_P(CaseApiTest, ConcurrentRequestsWithOneKeyMakeOneChange) {
+  const json body = {{"item_code", kHousing}, {"form", HousingForm()}};
+  std::vector<std::future<HttpResponse>> answers;
+  for (int i = 0; i < 8; ++i) {
+    answers.push_back(std::async(std::launch::async, [&] {
+      return Post("/api/v1/cases", body, person_, {{"Idempotency-Key", "race-1"}});
+    }));
+  }
+  std::set<std::string> ids;
+  int created = 0, in_progress = 0;
+  for (auto& a : answers) {
+    const HttpResponse r = a.get();
+    if (r.status == 201) {
+      ++created;
+      ids.insert(r.Json()["id"].get<std::string>());
+    } else {
+      EXPECT_EQ(r.status, 409) << r.body;
+      EXPECT_EQ(r.Json()["code"], "idempotency_in_progress") << r.body;
+      ++in_progress;
+    }
+  }
+  EXPECT_GE(created, 1);
+  EXPECT_EQ(created + in_progress, 8);
+  EXPECT_EQ(ids.size(), 1u);
+  auto mine = client().Get("/api/v1/cases", {{"Authorization", person_}});
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  EXPECT_EQ(mine.Json()["items"].size(), 1u) << mine.body;
+  // Refused (422), then corrected under the same key: the key was not kept by the refusal.
+  const std::string id = *ids.begin();
+  auto refused = Post("/api/v1/cases/" + id + "/submit", {{"commitment_signed", false}}, person_,
+                      {{"Idempotency-Key", "submit-1"}});
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  client().PutJson("/api/v1/cases/" + id + "/materials/M01", {{"license_id", "EL-1"}}, {{"Authorization", person_}});
+  client().PutJson("/api/v1/cases/" + id + "/materials/M03", {{"commitment", true}}, {{"Authorization", person_}});
+  auto accepted = Post("/api/v1/cases/" + id + "/submit", {{"commitment_signed", true}}, person_,
+                       {{"Idempotency-Key", "submit-1"}});
+  EXPECT_EQ(accepted.status, 200) << accepted.body;
 }
 
 TEST_P(CaseApiTest, ConcurrentCompletionsOfOneTaskHaveOneWinner) {
@@ -365,30 +414,32 @@ constexpr std::string_view kPdf = "%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%E
 
 TEST_P(CaseApiTest, ParallelReviewWithOneObjectionEndsInADenial) {
   const std::string company = Login("91460100MA5T00001L");  // 海口示例科技有限公司 (demo)
-  const json form = {{"company_name", "海口示例科技有限公司"},
-                     {"uscc", "91460100MA5T00001L"},
-                     {"legal_representative", {{"name", "张三"}, {"id_number", "460100199001011230"}, {"phone", "13800000003"}}},
-                     {"contact_name", "李四"},
-                     {"contact_phone", "13800000002"},
-                     {"project_name", "示例科技研发楼"},
-                     {"project_code", "2026-460100-47-01-000123"},
-                     {"project_address", {{"district", "美兰区"}, {"street", "白龙街道"}, {"detail", "示例路88号"}}},
-                     {"project_type", "房屋建筑工程"},
-                     {"building_area", 12000.5},
-                     {"building_height", 48.6},
-                     {"floors", 12},
-                     {"basement_floors", 2},
-                     {"special_fire", true},
-                     {"civil_defense", true},
-                     {"design_company", "海南示例建筑设计院"},
-                     {"survey_company", "海南示例勘察院"}};
+  const json form = {
+      {"company_name", "海口示例科技有限公司"},
+      {"uscc", "91460100MA5T00001L"},
+      {"legal_representative", {{"name", "张三"}, {"id_number", "460100199001011230"}, {"phone", "13800000003"}}},
+      {"contact_name", "李四"},
+      {"contact_phone", "13800000002"},
+      {"project_name", "示例科技研发楼"},
+      {"project_code", "2026-460100-47-01-000123"},
+      {"project_address", {{"district", "美兰区"}, {"street", "白龙街道"}, {"detail", "示例路88号"}}},
+      {"project_type", "房屋建筑工程"},
+      {"building_area", 12000.5},
+      {"building_height", 48.6},
+      {"floors", 12},
+      {"basement_floors", 2},
+      {"special_fire", true},
+      {"civil_defense", true},
+      {"design_company", "海南示例建筑设计院"},
+      {"survey_company", "海南示例勘察院"}};
   auto created = Post("/api/v1/cases", {{"item_code", "001007002000460100HKZJJ"}, {"form", form}}, company);
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string id = created.Json()["id"];
   for (const char* code : {"M01", "M02", "M04"}) {
     auto up = client().Send({.method = "POST",
                              .target = "/api/v1/files",
-                             .headers = {{"Authorization", company}, {"Content-Type", "application/pdf"},
+                             .headers = {{"Authorization", company},
+                                         {"Content-Type", "application/pdf"},
                                          {"X-File-Name", std::string(code) + ".pdf"}},
                              .body = std::string(kPdf)});
     ASSERT_EQ(up.status, 201) << up.body;
@@ -397,15 +448,20 @@ TEST_P(CaseApiTest, ParallelReviewWithOneObjectionEndsInADenial) {
     ASSERT_EQ(put.status, 200) << put.body;
   }
   // Someone else's file cannot be attached.
-  auto foreign = client().Send({.method = "POST", .target = "/api/v1/files",
+  auto foreign = client().Send({.method = "POST",
+                                .target = "/api/v1/files",
                                 .headers = {{"Authorization", person_}, {"Content-Type", "application/pdf"}},
                                 .body = std::string(kPdf)});
   ASSERT_EQ(foreign.status, 201);
-  EXPECT_EQ(client().PutJson("/api/v1/cases/" + id + "/materials/M05", {{"file_id", foreign.Json()["id"]}},
-                             {{"Authorization", company}}).status,
+  EXPECT_EQ(client()
+                .PutJson("/api/v1/cases/" + id + "/materials/M05", {{"file_id", foreign.Json()["id"]}},
+                         {{"Authorization", company}})
+                .status,
             422);
-  ASSERT_EQ(client().PutJson("/api/v1/cases/" + id + "/materials/M03", {{"license_id", "JSGH-2026-001"}},
-                             {{"Authorization", company}}).status,
+  ASSERT_EQ(client()
+                .PutJson("/api/v1/cases/" + id + "/materials/M03", {{"license_id", "JSGH-2026-001"}},
+                         {{"Authorization", company}})
+                .status,
             200);
   auto submitted = Post("/api/v1/cases/" + id + "/submit", {{"commitment_signed", true}}, company);
   ASSERT_EQ(submitted.status, 200) << submitted.body;
@@ -449,16 +505,21 @@ TEST_P(CaseApiTest, ParallelReviewWithOneObjectionEndsInADenial) {
 constexpr const char* kNoCriminalRecord = "002001001000460100HKGAJ";
 
 json CertificateForm(const std::string& purpose) {
-  return {{"applicant_name", "张三"}, {"id_number", "460100199001011230"}, {"phone", "13800000001"},
-          {"purpose", purpose},       {"receiving_unit", "海口示例科技有限公司"}};
+  return {{"applicant_name", "张三"},
+          {"id_number", "460100199001011230"},
+          {"phone", "13800000001"},
+          {"purpose", purpose},
+          {"receiving_unit", "海口示例科技有限公司"}};
 }
 
 TEST_P(CaseApiTest, AutoApprovalDecidesAtOnceAndExplainsItself) {
   auto created = Post("/api/v1/cases", {{"item_code", kNoCriminalRecord}, {"form", CertificateForm("就业")}}, person_);
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string id = created.Json()["id"];
-  ASSERT_EQ(client().PutJson("/api/v1/cases/" + id + "/materials/M01", {{"license_id", "SFZ-460100"}},
-                             {{"Authorization", person_}}).status,
+  ASSERT_EQ(client()
+                .PutJson("/api/v1/cases/" + id + "/materials/M01", {{"license_id", "SFZ-460100"}},
+                         {{"Authorization", person_}})
+                .status,
             200);
   auto submitted = Post("/api/v1/cases/" + id + "/submit", {{"commitment_signed", true}}, person_);
   ASSERT_EQ(submitted.status, 200) << submitted.body;
@@ -478,8 +539,10 @@ TEST_P(CaseApiTest, AutoApprovalFallsBackToAPersonWhenARuleFails) {
   auto created = Post("/api/v1/cases", {{"item_code", kNoCriminalRecord}, {"form", CertificateForm("其他")}}, person_);
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string id = created.Json()["id"];
-  ASSERT_EQ(client().PutJson("/api/v1/cases/" + id + "/materials/M01", {{"license_id", "SFZ-460100"}},
-                             {{"Authorization", person_}}).status,
+  ASSERT_EQ(client()
+                .PutJson("/api/v1/cases/" + id + "/materials/M01", {{"license_id", "SFZ-460100"}},
+                         {{"Authorization", person_}})
+                .status,
             200);
   auto submitted = Post("/api/v1/cases/" + id + "/submit", {{"commitment_signed", true}}, person_);
   ASSERT_EQ(submitted.status, 200) << submitted.body;
