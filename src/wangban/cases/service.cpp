@@ -151,7 +151,8 @@ namespace {
 // Writes the case back if nobody changed it since it was read; a concurrent change makes the
 // whole transaction run again (Database::Transact retries kUnavailable "retry"), or, with
 // `stale_is_conflict`, fails with reason kStale (the caller checks again from the start).
-Result<void> Save(Tx& tx, const CaseService::Loaded& c, Timestamp now, bool stale_is_conflict = false);
+Result<void> Save(Tx& tx, const CaseService::Loaded& c, Timestamp now, bool stale_is_conflict = false,
+                  const std::string* clock_json = nullptr);
 
 }  // namespace
 
@@ -159,7 +160,8 @@ Result<void> Save(Tx& tx, const CaseService::Loaded& c, Timestamp now, bool stal
 
 namespace {
 
-Result<void> Save(Tx& tx, const CaseService::Loaded& c, Timestamp now, bool stale_is_conflict) {
+Result<void> Save(Tx& tx, const CaseService::Loaded& c, Timestamp now, bool stale_is_conflict,
+                  const std::string* clock_json) {
   auto r = tx.Exec(
       "UPDATE cases SET number = :number, item_version = :iv, status = :status, form = :form, instance_id = :inst,"
       " clock = :clock, due_date = :due, decision = :decision, supplement = :supplement, submitted_at = :sub,"
@@ -169,7 +171,9 @@ Result<void> Save(Tx& tx, const CaseService::Loaded& c, Timestamp now, bool stal
        {"status", c.status},
        {"form", c.form},
        {"inst", c.instance_id},
-       {"clock", c.clock ? storage::Value(c.clock->ToJson()) : storage::Value(storage::kNull)},
+       {"clock", clock_json ? storage::Value(*clock_json)
+                 : c.clock  ? storage::Value(c.clock->ToJson())
+                            : storage::Value(storage::kNull)},
        {"due", c.due_date},
        {"decision", c.decision},
        {"supplement", c.supplement},
@@ -757,10 +761,16 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
   // read a snapshot and take no write lock, so that concurrent submissions check in parallel;
   // the change then runs under the write lock only if the case is still the version checked
   // (a material or form change in between makes the checks run again).
+  // Everything the write needs that is computed rather than read is computed here, outside the
+  // write lock: the clock and its JSON, the process variables, the warning job. The submission
+  // time is the time of these checks.
   struct Checked {
-    Loaded c;
+    Loaded c;  // as it will be written, but for its status, number, process and decision
     std::shared_ptr<const ItemInfo> item;
-    workflow::Value form;
+    Timestamp now;
+    std::string clock_json;
+    workflow::Value::Object vars;
+    std::optional<jobs::JobSpec> warning;
   };
   for (int attempt = 1;; ++attempt) {
     auto checked = db_.TransactValue<Checked>(kSnapshot, [&](Tx& tx) -> Result<Checked> {
@@ -789,8 +799,35 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
         }
         return Fail(Error::Validation(std::move(fields), "the application is incomplete"));
       }
-      workflow::Value form = workflow::ValueFromJson(json::parse(c->form));
-      return Checked{std::move(*c), std::move(*item), std::move(form)};
+      Checked out{.c = std::move(*c), .item = std::move(*item), .now = clock_.Now()};
+      Loaded& d = out.c;
+      const ordered_json& doc = out.item->doc;
+      d.item_version = out.item->version;
+      // The clock runs from submission: an online application is received when it is submitted.
+      auto clock = CaseClock::Start(out.now, doc.value("promised_limit_days", 0), p.user_id, calendar_);
+      if (!clock) return std::unexpected(clock.error());
+      d.clock = std::move(*clock);
+      d.due_date = FormatIsoDate(d.clock->due());
+      d.submitted_at = ToMicros(out.now);
+      out.clock_json = d.clock->ToJson();
+      auto warning = WarningJob(d);
+      if (!warning) return std::unexpected(warning.error());
+      out.warning = std::move(*warning);
+      // The process, with what its gateways and handlers read (not the number: it is taken last).
+      workflow::Value::Object case_vars = {
+          {"id", workflow::Value(d.id)},
+          {"item_code", workflow::Value(d.item_code)},
+          {"item_version", workflow::Value(d.item_version)},
+          {"department", workflow::Value(d.department)},
+          {"region", workflow::Value(d.region)},
+          {"role_departments",
+           workflow::Value(workflow::Value::Object{{"window", workflow::Value(d.window_department)}})},
+          {"applicant", workflow::Value(workflow::Value::Object{{"id", workflow::Value(d.applicant_id)},
+                                                                {"kind", workflow::Value(d.applicant_kind)}})},
+      };
+      out.vars = {{"case", workflow::Value(std::move(case_vars))},
+                  {"form", workflow::ValueFromJson(json::parse(d.form))}};
+      return out;
     });
     if (!checked) return std::unexpected(checked.error());
     std::optional<Loaded> after;
@@ -799,29 +836,8 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
       // savepoint takes back everything before it otherwise).
       Loaded c = checked->c;  // this function may run again: start from the checked copy
       const ordered_json& doc = checked->item->doc;
-      c.item_version = checked->item->version;
-      const Timestamp now = clock_.Now();
-      // The clock runs from submission: an online application is received when it is submitted.
-      auto clock = CaseClock::Start(now, doc.value("promised_limit_days", 0), p.user_id, calendar_);
-      if (!clock) return std::unexpected(clock.error());
-      c.clock = std::move(*clock);
-      c.due_date = FormatIsoDate(c.clock->due());
-      c.submitted_at = ToMicros(now);
-      // The process, with what its gateways and handlers read.
-      // (Not the number: it is taken last, see below.)
-      workflow::Value::Object case_vars = {
-          {"id", workflow::Value(c.id)},
-          {"item_code", workflow::Value(c.item_code)},
-          {"item_version", workflow::Value(c.item_version)},
-          {"department", workflow::Value(c.department)},
-          {"region", workflow::Value(c.region)},
-          {"role_departments",
-           workflow::Value(workflow::Value::Object{{"window", workflow::Value(c.window_department)}})},
-          {"applicant", workflow::Value(workflow::Value::Object{{"id", workflow::Value(c.applicant_id)},
-                                                                {"kind", workflow::Value(c.applicant_kind)}})},
-      };
-      workflow::Value::Object vars = {{"case", workflow::Value(std::move(case_vars))}, {"form", checked->form}};
-      auto started = engine_.Start(tx, doc.value("process_key", ""), c.id, std::move(vars));
+      const Timestamp now = checked->now;
+      auto started = engine_.Start(tx, doc.value("process_key", ""), c.id, checked->vars);
       if (!started) return std::unexpected(started.error());
       c.instance_id = started->instance_id;
       c.status = StatusAfterStart(*started);
@@ -849,7 +865,9 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
       char buf[16];
       std::snprintf(buf, sizeof buf, "%06lld", static_cast<long long>((*seq)->Int(0)));
       c.number = c.region + "-" + compact_day + "-" + buf;
-      if (auto e = Save(tx, c, now, /*stale_is_conflict=*/true); !e) return std::unexpected(e.error());
+      if (auto e = Save(tx, c, now, /*stale_is_conflict=*/true, &checked->clock_json); !e) {
+        return std::unexpected(e.error());
+      }
       c.version += 1;
       // The submission and the decision are two events even when they share a transaction.
       const std::string submitted_status = c.status;
@@ -882,7 +900,7 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
         return std::unexpected(e.error());
       }
       if (!Final(c.status)) {
-        if (auto e = ScheduleWarnings(tx, c); !e) return std::unexpected(e.error());
+        if (auto e = ScheduleJob(tx, checked->warning); !e) return std::unexpected(e.error());
       }
       after = c;
       return ResultOf(c, "");
@@ -892,26 +910,36 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
   }
 }
 
-Result<void> CaseService::ScheduleWarnings(Tx& tx, const Loaded& c, bool red_only) {
-  if (!c.clock || c.clock->suspended()) return {};
+Result<std::optional<jobs::JobSpec>> CaseService::WarningJob(const Loaded& c, bool red_only) const {
+  if (!c.clock || c.clock->suspended()) return std::nullopt;
   auto dates = c.clock->Warnings(calendar_, config_.warnings);
   if (!dates) return std::unexpected(dates.error());
-  auto schedule = [&](const char* level, std::chrono::year_month_day on) -> Result<void> {
+  auto spec = [&](const char* level, std::chrono::year_month_day on) {
     const std::string date = FormatIsoDate(on);
-    auto job = jobs::Schedule(tx, clock_,
-                              {.kind = std::string(kClockWarningJob),
-                               .payload = json({{"case", c.id}, {"level", level}, {"on", date}}).dump(),
-                               .run_at = ChinaStartOfDay(on),
-                               .max_attempts = 10,
-                               .dedupe_key = "clock:" + c.id + ":" + level + ":" + date});
-    if (!job && job.error().reason != "unique_violation") return std::unexpected(job.error());
-    return {};
+    return jobs::JobSpec{.kind = std::string(kClockWarningJob),
+                         .payload = json({{"case", c.id}, {"level", level}, {"on", date}}).dump(),
+                         .run_at = ChinaStartOfDay(on),
+                         .max_attempts = 10,
+                         .dedupe_key = "clock:" + c.id + ":" + level + ":" + date};
   };
   // One job at a time: the yellow one schedules the red one when it runs (one row less for every
   // submission, and the red date is taken from the clock as it stands then).
-  if (dates->yellow_on && !red_only) return schedule("yellow", *dates->yellow_on);
-  if (dates->red_on) return schedule("red", *dates->red_on);
+  if (dates->yellow_on && !red_only) return spec("yellow", *dates->yellow_on);
+  if (dates->red_on) return spec("red", *dates->red_on);
+  return std::nullopt;
+}
+
+Result<void> CaseService::ScheduleJob(Tx& tx, const std::optional<jobs::JobSpec>& job) {
+  if (!job) return {};
+  auto scheduled = jobs::Schedule(tx, clock_, *job);
+  if (!scheduled && scheduled.error().reason != "unique_violation") return std::unexpected(scheduled.error());
   return {};
+}
+
+Result<void> CaseService::ScheduleWarnings(Tx& tx, const Loaded& c, bool red_only) {
+  auto job = WarningJob(c, red_only);
+  if (!job) return std::unexpected(job.error());
+  return ScheduleJob(tx, *job);
 }
 
 Result<void> CaseService::OnClockWarning(std::string_view payload) {

@@ -22,6 +22,7 @@
 #include "wangban/common/clock.hpp"
 #include "wangban/common/error.hpp"
 #include "wangban/identity/principal.hpp"
+#include "wangban/jobs/jobs.hpp"
 #include "wangban/storage/database.hpp"
 #include "wangban/workflow/engine.hpp"
 
@@ -43,10 +44,10 @@ using FileLookup = std::function<Result<FileRef>(std::string_view file_id)>;
 
 // One audit record (audit module, through AuditSink), appended in the case's transaction.
 struct AuditEvent {
-  std::string stream;  // the case id
-  std::string actor;   // user id
-  std::string action;  // "case.submitted", "case.opened", "material.downloaded", ...
-  std::string subject; // the case number (or id for drafts)
+  std::string stream;   // the case id
+  std::string actor;    // user id
+  std::string action;   // "case.submitted", "case.opened", "material.downloaded", ...
+  std::string subject;  // the case number (or id for drafts)
   std::string details_json;
 };
 using AuditSink = std::function<Result<void>(storage::Tx&, const AuditEvent&)>;
@@ -160,6 +161,10 @@ class CaseService {
   // (Re)schedules the warning job of the case's clock: the yellow one (which schedules the red
   // one when it runs), or with `red_only` the red one.
   Result<void> ScheduleWarnings(storage::Tx& tx, const Loaded& c, bool red_only = false);
+  // The same in two steps: the job (none for a stopped clock), computed without the database,
+  // then scheduled (a job already scheduled under its key is kept).
+  Result<std::optional<jobs::JobSpec>> WarningJob(const Loaded& c, bool red_only = false) const;
+  Result<void> ScheduleJob(storage::Tx& tx, const std::optional<jobs::JobSpec>& job);
   // Everything that follows a process transition: status, decision, supplement notice.
   Result<void> AfterTransition(storage::Tx& tx, Loaded& c, const identity::Principal& p, const TaskCompletion& done,
                                const workflow::Transition& moved, Timestamp now);
