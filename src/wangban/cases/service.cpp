@@ -440,10 +440,36 @@ static Result<std::string> ViewJson(Tx& tx, const CaseService::Loaded& c, Viewer
   return v.dump();
 }
 
+Result<CaseService::Loaded> CaseService::LoadOwn(Tx& tx, const Principal& p, std::string_view case_id) {
+  auto c = Load(tx, case_id);
+  if (!c) return std::unexpected(c.error());
+  auto viewer = Visibility(tx, p, *c);
+  if (!viewer) return std::unexpected(viewer.error());
+  if (*viewer != Viewer::kApplicant) return Fail(Error::NotFound("no such case"));
+  return c;
+}
+
 namespace {
 
 CaseResult ResultOf(const CaseService::Loaded& c, std::string view) {
   return {c.id, c.status, c.number, c.due_date, std::move(view)};
+}
+
+// The case's status from where its process stands: ended (with its result), or the candidate
+// roles of the tasks open on it — none open means it waits for a message, i.e. the applicant.
+std::string StatusOf(std::string_view state, const std::optional<std::string>& result, bool any_open,
+                     const std::vector<std::string>& open_roles) {
+  if (state == "completed") {
+    const std::string r = result.value_or("concluded");
+    if (r == "approved" || r == "denied" || r == "refused") return r;
+    return "concluded";
+  }
+  if (state == "terminated") return "withdrawn";
+  if (!any_open) return "supplement_requested";
+  for (const auto& role : open_roles) {
+    if (role == "window") return "submitted";
+  }
+  return "in_review";
 }
 
 // After a process transition: the case's status from the instance and its open tasks. With the
@@ -461,36 +487,19 @@ Result<std::string> DeriveStatus(Tx& tx, workflow::Engine& engine, const CaseSer
     state = instance->state;
     result = instance->result;
   }
-  if (state == "completed") {
-    const std::string r = result.value_or("concluded");
-    if (r == "approved" || r == "denied" || r == "refused") return r;
-    return std::string("concluded");
-  }
-  if (state == "terminated") return std::string("withdrawn");
+  if (state != "running") return StatusOf(state, result, false, {});
   auto open = engine.InstanceTasks(tx, *c.instance_id, "open");
   if (!open) return std::unexpected(open.error());
-  if (open->empty()) return std::string("supplement_requested");  // waiting for a message: the applicant
+  std::vector<std::string> roles;
   for (const auto& t : *open) {
-    for (const auto& g : t.candidates) {
-      if (g.role == "window") return std::string("submitted");
-    }
+    for (const auto& g : t.candidates) roles.push_back(g.role);
   }
-  return std::string("in_review");
+  return StatusOf(state, result, !open->empty(), roles);
 }
 
-// The case's status right after its process started: what the transition says, without reading
-// the instance back.
+// The case's status right after its process started: every open task is one the start opened.
 std::string StatusAfterStart(const workflow::Transition& t) {
-  if (t.completed) {
-    const std::string result = t.result.value_or("concluded");
-    if (result == "approved" || result == "denied" || result == "refused") return result;
-    return "concluded";
-  }
-  if (t.opened_tasks.empty()) return "supplement_requested";  // waiting for a message: the applicant
-  for (const auto& role : t.opened_roles) {
-    if (role == "window") return "submitted";
-  }
-  return "in_review";
+  return StatusOf(t.completed ? "completed" : "running", t.result, !t.opened_tasks.empty(), t.opened_roles);
 }
 
 }  // namespace
@@ -611,11 +620,8 @@ Result<CaseResult> CaseService::PatchForm(const Principal& p, std::string_view c
   return Respond(db_.TransactValue<CaseResult>(
                      storage::kReadWrite,
                      [&](Tx& tx) -> Result<CaseResult> {
-                       auto c = Load(tx, case_id);
+                       auto c = LoadOwn(tx, p, case_id);
                        if (!c) return std::unexpected(c.error());
-                       auto viewer = Visibility(tx, p, *c);
-                       if (!viewer) return std::unexpected(viewer.error());
-                       if (*viewer != Viewer::kApplicant) return Fail(Error::NotFound("no such case"));
                        if (c->status != "draft" && c->status != "supplement_requested") {
                          return Fail(Error::Conflict(
                              "the form can change only in a draft or after a supplement request", "not_editable"));
@@ -656,11 +662,8 @@ Result<CaseResult> CaseService::PutMaterial(const Principal& p, std::string_view
       db_.TransactValue<CaseResult>(
           storage::kReadWrite,
           [&](Tx& tx) -> Result<CaseResult> {
-            auto c = Load(tx, case_id);
+            auto c = LoadOwn(tx, p, case_id);
             if (!c) return std::unexpected(c.error());
-            auto viewer = Visibility(tx, p, *c);
-            if (!viewer) return std::unexpected(viewer.error());
-            if (*viewer != Viewer::kApplicant) return Fail(Error::NotFound("no such case"));
             if (c->status != "draft" && c->status != "supplement_requested") {
               return Fail(Error::Conflict("materials can change only in a draft or after a supplement request",
                                           "not_editable"));
@@ -774,11 +777,8 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
   };
   for (int attempt = 1;; ++attempt) {
     auto checked = db_.TransactValue<Checked>(kSnapshot, [&](Tx& tx) -> Result<Checked> {
-      auto c = Load(tx, case_id);
+      auto c = LoadOwn(tx, p, case_id);
       if (!c) return std::unexpected(c.error());
-      auto viewer = Visibility(tx, p, *c);
-      if (!viewer) return std::unexpected(viewer.error());
-      if (*viewer != Viewer::kApplicant) return Fail(Error::NotFound("no such case"));
       if (c->status != "draft") return Fail(Error::Conflict("the case was submitted already", "already_submitted"));
       // The item as published now: the case keeps this version from here on.
       auto item = Item(tx, c->item_code);
@@ -997,11 +997,8 @@ Result<CaseResult> CaseService::Resubmit(const Principal& p, std::string_view ca
       db_.TransactValue<CaseResult>(
           storage::kReadWrite,
           [&](Tx& tx) -> Result<CaseResult> {
-            auto c = Load(tx, case_id);
+            auto c = LoadOwn(tx, p, case_id);
             if (!c) return std::unexpected(c.error());
-            auto viewer = Visibility(tx, p, *c);
-            if (!viewer) return std::unexpected(viewer.error());
-            if (*viewer != Viewer::kApplicant) return Fail(Error::NotFound("no such case"));
             if (c->status != "supplement_requested") {
               return Fail(Error::Conflict("nothing was asked of you to supplement", "not_supplement_requested"));
             }
@@ -1043,11 +1040,8 @@ Result<CaseResult> CaseService::Withdraw(const Principal& p, std::string_view ca
   return Summarize(db_.TransactValue<CaseResult>(
                        storage::kReadWrite,
                        [&](Tx& tx) -> Result<CaseResult> {
-                         auto c = Load(tx, case_id);
+                         auto c = LoadOwn(tx, p, case_id);
                          if (!c) return std::unexpected(c.error());
-                         auto viewer = Visibility(tx, p, *c);
-                         if (!viewer) return std::unexpected(viewer.error());
-                         if (*viewer != Viewer::kApplicant) return Fail(Error::NotFound("no such case"));
                          if (Final(c->status))
                            return Fail(Error::Conflict("the case is already " + c->status, "case_closed"));
                          const Timestamp now = clock_.Now();

@@ -147,6 +147,8 @@ class CaseService {
   struct ItemInfo;  // an item version, parsed once (service.cpp)
 
   Result<Loaded> Load(storage::Tx& tx, std::string_view case_id);
+  // The case for its applicant (or their agent); 404 for anyone else, staff included.
+  Result<Loaded> LoadOwn(storage::Tx& tx, const identity::Principal& p, std::string_view case_id);
   // An item version: `version`, or the one published now. A stored version never changes, so
   // its parsed document and compiled form schema are cached by (code, version): a request reads
   // only the published version number.
