@@ -98,4 +98,24 @@ Result<std::optional<Row>> Tx::QueryOne(std::string_view sql, const Params& para
   return std::optional<Row>{std::move(rows->front())};
 }
 
+Error Tx::CheckedError(const Check& check, Error e) {
+  if (check.on_unique_violation && e.code == ErrorCode::kConflict && e.reason == "unique_violation") {
+    return *check.on_unique_violation;
+  }
+  return e;
+}
+
+Result<void> Tx::CheckChanges(const Check& check, std::int64_t changes, std::string_view sql) {
+  if (!check.changes || changes == *check.changes) return {};
+  if (check.otherwise) return Fail(*check.otherwise);
+  return Fail(Error::Internal("expected " + std::to_string(*check.changes) + " changed rows, not " +
+                              std::to_string(changes) + ": " + std::string(sql)));
+}
+
+Result<void> Tx::Defer(std::string_view sql, const Params& params, const Check& check) {
+  auto changed = Exec(sql, params);
+  if (!changed) return Fail(CheckedError(check, std::move(changed.error())));
+  return CheckChanges(check, *changed, sql);
+}
+
 }  // namespace wangban::storage

@@ -100,6 +100,26 @@ class Tx {
   virtual Result<Rows> Query(std::string_view sql, const Params& params = {}) = 0;
   // The first row of a query, or nullopt when there is none.
   Result<std::optional<Row>> QueryOne(std::string_view sql, const Params& params = {});
+  // A write whose result the caller does not read. SQLite runs it at once. PostgreSQL sends it
+  // with the transaction's next statement, or with its COMMIT, in one round trip (a libpq
+  // pipeline): a transaction holding a contended row lock holds it for fewer round trips.
+  // Its failure, or a number of changed rows other than `check.changes`, fails the statement
+  // it went with and so the transaction, with the statement's error (or `check.otherwise`;
+  // `check.on_unique_violation` in place of a unique violation). Returns that error at once on
+  // SQLite. REQUIRES: `sql` outlives the transaction (a constant).
+  struct Check {
+    std::optional<std::int64_t> changes;
+    std::optional<Error> otherwise;
+    std::optional<Error> on_unique_violation;
+  };
+  virtual Result<void> Defer(std::string_view sql, const Params& params, const Check& check = {});
+
+ protected:
+  // A deferred statement's failure as `check` asks; the outcome of its `changes` check.
+  static Error CheckedError(const Check& check, Error e);
+  static Result<void> CheckChanges(const Check& check, std::int64_t changes, std::string_view sql);
+
+ public:
   // Runs a multi-statement script without parameters (migrations only).
   virtual Result<void> ExecScript(std::string_view sql) = 0;
 };

@@ -99,6 +99,151 @@ TEST_P(DatabaseTest, KeepsSixtyFourBitIntegers) {
   EXPECT_EQ(*v, big);
 }
 
+// Placeholders are `:name`; text in quotes, comments and `::` casts are not placeholders, and a
+// name used twice is one value (PostgreSQL gets `$n` in their place).
+TEST_P(DatabaseTest, BindsNamedPlaceholdersButNotQuotedTextOrCasts) {
+  ASSERT_TRUE(Insert(7, "it's :name").has_value());
+  auto rows = db_->TransactValue<Rows>(kReadOnly, [](Tx& tx) {
+    return tx.Query(
+        "SELECT id, name, ':id' AS quoted, CAST(:id AS BIGINT) + CAST(:id AS BIGINT) AS twice -- not :a placeholder\n"
+        " FROM t WHERE id = :id AND name = 'it''s :name'",
+        {{"id", std::int64_t{7}}, {"unused", std::string("ignored")}});
+  });
+  ASSERT_TRUE(rows.has_value()) << rows.error().message;
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->front().Text("name"), "it's :name");
+  EXPECT_EQ(rows->front().Text("quoted"), ":id");
+  EXPECT_EQ(rows->front().Int("twice"), 14);
+  if (GetParam() == "postgresql") {
+    auto cast = db_->TransactValue<Rows>(kReadOnly, [](Tx& tx) {
+      return tx.Query("SELECT :v::BIGINT * 2 AS doubled, (:t)::TEXT AS t", {{"v", std::string("21")}, {"t", kNull}});
+    });
+    ASSERT_TRUE(cast.has_value()) << cast.error().message;
+    EXPECT_EQ(cast->front().Int("doubled"), 42);
+    EXPECT_TRUE(cast->front().IsNull("t"));
+  }
+}
+
+// Statements are prepared once per connection and run many times: the plan PostgreSQL keeps
+// after the first executions (and SQLite's prepared statement) answers like the first; a failed
+// statement leaves the connection and its statements usable.
+TEST_P(DatabaseTest, ReusedStatementsAnswerLikeTheFirstRun) {
+  for (std::int64_t id = 1; id <= 20; ++id) ASSERT_TRUE(Insert(id, "n" + std::to_string(id)).has_value());
+  for (int round = 0; round < 3; ++round) {
+    for (std::int64_t id = 1; id <= 20; ++id) {
+      auto name = db_->TransactValue<std::string>(kReadOnly, [&](Tx& tx) -> Result<std::string> {
+        auto row = tx.QueryOne("SELECT name FROM t WHERE id = :id", {{"id", id}});
+        if (!row) return std::unexpected(row.error());
+        if (!*row) return std::string("(none)");
+        return (*row)->Text(0);
+      });
+      ASSERT_TRUE(name.has_value()) << name.error().message;
+      EXPECT_EQ(*name, "n" + std::to_string(id));
+    }
+    auto dup = Insert(1, "again");
+    ASSERT_FALSE(dup.has_value());
+    EXPECT_EQ(dup.error().reason, "unique_violation");
+  }
+  EXPECT_EQ(Count(), 20);
+}
+
+// A value missing for a placeholder is an error on PostgreSQL, never a silent NULL.
+TEST_P(DatabaseTest, AMissingValueIsAnErrorOnPostgres) {
+  if (GetParam() != "postgresql") GTEST_SKIP() << "SQLite binds a missing value as NULL";
+  auto r = db_->TransactValue<Rows>(kReadOnly, [](Tx& tx) { return tx.Query("SELECT name FROM t WHERE id = :id"); });
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find(":id"), std::string::npos) << r.error().message;
+}
+
+// Prepared statements that vanish from the connection (DEALLOCATE ALL, as a pooler may run) are
+// prepared again: the first statement after fails, the next runs.
+TEST_P(DatabaseTest, StatementsGoneFromTheConnectionArePreparedAgain) {
+  if (GetParam() != "postgresql") GTEST_SKIP() << "PostgreSQL's server-side statements";
+  auto small = OpenDatabase(url_, DatabaseOptions{.pool_size = 1});
+  ASSERT_TRUE(small.has_value()) << small.error().message;
+  auto& db = **small;
+  auto count = [&]() {
+    return db.TransactValue<std::int64_t>(kReadOnly, [](Tx& tx) -> Result<std::int64_t> {
+      auto row = tx.QueryOne("SELECT COUNT(*) FROM t");
+      if (!row) return std::unexpected(row.error());
+      return (*row)->Int(0);
+    });
+  };
+  ASSERT_TRUE(count().has_value());
+  ASSERT_TRUE(db.ExecScript("DEALLOCATE ALL").has_value());
+  bool ran = false;
+  for (int attempt = 0; attempt < 2 && !ran; ++attempt) ran = count().has_value();
+  EXPECT_TRUE(ran);
+  auto again = count();
+  ASSERT_TRUE(again.has_value()) << again.error().message;
+  EXPECT_EQ(*again, 0);
+}
+
+// Deferred writes (sent with the next statement on PostgreSQL) are seen by the statements after
+// them and committed with the transaction.
+TEST_P(DatabaseTest, DeferredWritesAreSeenByLaterStatementsAndCommitted) {
+  auto seen = db_->TransactValue<std::int64_t>(kReadWrite, [](Tx& tx) -> Result<std::int64_t> {
+    for (std::int64_t id = 1; id <= 3; ++id) {
+      if (auto r = tx.Defer("INSERT INTO t (id, name) VALUES (:id, :name)",
+                            {{"id", id}, {"name", "d" + std::to_string(id)}}, {.changes = 1});
+          !r) {
+        return std::unexpected(r.error());
+      }
+    }
+    auto row = tx.QueryOne("SELECT COUNT(*) FROM t");
+    if (!row) return std::unexpected(row.error());
+    // Deferred to the COMMIT itself.
+    if (auto r = tx.Defer("UPDATE t SET note = 'last' WHERE id = :id", {{"id", std::int64_t{3}}}, {.changes = 1}); !r) {
+      return std::unexpected(r.error());
+    }
+    return (*row)->Int(0);
+  });
+  ASSERT_TRUE(seen.has_value()) << seen.error().message;
+  EXPECT_EQ(*seen, 3);
+  EXPECT_EQ(Count(), 3);
+  auto note = db_->TransactValue<std::string>(kReadOnly, [](Tx& tx) -> Result<std::string> {
+    auto row = tx.QueryOne("SELECT note FROM t WHERE id = 3");
+    if (!row) return std::unexpected(row.error());
+    return (*row)->Text(0);
+  });
+  ASSERT_TRUE(note.has_value());
+  EXPECT_EQ(*note, "last");
+}
+
+// A deferred write that fails, or changes other than the rows it must, fails its transaction
+// (with the error asked for) and nothing of the transaction stays.
+TEST_P(DatabaseTest, AFailedDeferredWriteFailsItsTransaction) {
+  ASSERT_TRUE(Insert(1, "a").has_value());
+  auto dup = db_->Transact(kReadWrite, [](Tx& tx) -> Result<void> {
+    if (auto r = tx.Exec("INSERT INTO t (id, name) VALUES (2, 'b')"); !r) return std::unexpected(r.error());
+    return tx.Defer("INSERT INTO t (id, name) VALUES (:id, 'c')", {{"id", std::int64_t{1}}},
+                    {.on_unique_violation = Error::Internal("id 1 taken")});
+  });
+  ASSERT_FALSE(dup.has_value());
+  EXPECT_EQ(dup.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(dup.error().message, "id 1 taken");
+  EXPECT_EQ(Count(), 1);
+
+  auto stale = db_->Transact(kReadWrite, [](Tx& tx) -> Result<void> {
+    if (auto r = tx.Exec("INSERT INTO t (id, name) VALUES (3, 'c')"); !r) return std::unexpected(r.error());
+    if (auto r = tx.Defer("UPDATE t SET note = 'x' WHERE id = :id", {{"id", std::int64_t{99}}},
+                          {.changes = 1, .otherwise = Error::Conflict("row 99 changed", "stale")});
+        !r) {
+      return std::unexpected(r.error());
+    }
+    // The statement it goes with reports the failure (on SQLite, Defer itself did).
+    auto after = tx.QueryOne("SELECT COUNT(*) FROM t");
+    if (!after) return std::unexpected(after.error());
+    return {};
+  });
+  ASSERT_FALSE(stale.has_value());
+  EXPECT_EQ(stale.error().reason, "stale");
+  EXPECT_EQ(Count(), 1);
+  // The connection is fine afterwards.
+  ASSERT_TRUE(Insert(4, "d").has_value());
+  EXPECT_EQ(Count(), 2);
+}
+
 TEST_P(DatabaseTest, ClassifiesConstraintViolations) {
   ASSERT_TRUE(Insert(1, "a").has_value());
   auto dup = Insert(2, "a");

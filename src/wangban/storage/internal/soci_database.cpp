@@ -5,6 +5,8 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -21,104 +23,25 @@ namespace {
 
 constexpr std::string_view kRetryReason = "retry";
 
-// Turns a SOCI exception into an Error, classifying the cases callers act on.
-Error ClassifyError(Backend backend, const std::exception& e) {
-  const std::string what = e.what();
-  if (backend == Backend::kPostgresql) {
-    if (const auto* pe = dynamic_cast<const soci::postgresql_soci_error*>(&e)) {
-      const std::string state = pe->sqlstate();
-      if (state == "40001" || state == "40P01") return Error::Unavailable(what, std::string(kRetryReason));
-      if (state == "23505") return Error::Conflict(what, "unique_violation");
-      if (state == "23503") return Error::Conflict(what, "foreign_key_violation");
-      if (state == "23514") return Error::Conflict(what, "check_violation");
-      if (state == "23502") return Error::Conflict(what, "not_null_violation");
-      if (state.starts_with("08") || state == "57P01" || state == "57P03") {
-        return Error::Unavailable(what, "db_connection");
-      }
-    }
-    if (what.find("server closed the connection") != std::string::npos ||
-        what.find("no connection to the server") != std::string::npos) {
-      return Error::Unavailable(what, "db_connection");
-    }
-    return Error::Internal(what);
+// A PostgreSQL error by its SQLSTATE (empty when there is none, as for a lost connection),
+// classifying the cases callers act on.
+Error PgError(std::string_view state, std::string what) {
+  if (state == "40001" || state == "40P01") return Error::Unavailable(std::move(what), std::string(kRetryReason));
+  if (state == "23505") return Error::Conflict(std::move(what), "unique_violation");
+  if (state == "23503") return Error::Conflict(std::move(what), "foreign_key_violation");
+  if (state == "23514") return Error::Conflict(std::move(what), "check_violation");
+  if (state == "23502") return Error::Conflict(std::move(what), "not_null_violation");
+  if (state.starts_with("08") || state == "57P01" || state == "57P03") {
+    return Error::Unavailable(std::move(what), "db_connection");
   }
-  // SQLite. SOCI reports the primary result code and the message.
-  if (const auto* se = dynamic_cast<const soci::sqlite3_soci_error*>(&e)) {
-    const int rc = se->result() & 0xFF;
-    if (rc == 5 /*SQLITE_BUSY*/ || rc == 6 /*SQLITE_LOCKED*/) {
-      return Error::Unavailable(what, std::string(kRetryReason));
-    }
+  if (what.find("server closed the connection") != std::string::npos ||
+      what.find("no connection to the server") != std::string::npos) {
+    return Error::Unavailable(std::move(what), "db_connection");
   }
-  if (what.find("database is locked") != std::string::npos ||
-      what.find("database table is locked") != std::string::npos) {
-    return Error::Unavailable(what, std::string(kRetryReason));
-  }
-  if (what.find("UNIQUE constraint failed") != std::string::npos) return Error::Conflict(what, "unique_violation");
-  if (what.find("FOREIGN KEY constraint failed") != std::string::npos) {
-    return Error::Conflict(what, "foreign_key_violation");
-  }
-  if (what.find("CHECK constraint failed") != std::string::npos) return Error::Conflict(what, "check_violation");
-  if (what.find("NOT NULL constraint failed") != std::string::npos) {
-    return Error::Conflict(what, "not_null_violation");
-  }
-  return Error::Internal(what);
+  return Error::Internal(std::move(what));
 }
 
 bool IsRetry(const Error& e) { return e.code == ErrorCode::kUnavailable && e.reason == kRetryReason; }
-
-// Holds the values bound to one statement; SOCI keeps references until execution ends.
-class Bindings {
- public:
-  void Bind(soci::statement& st, const Params& params) {
-    for (const Param& p : params) {
-      if (std::holds_alternative<std::monostate>(p.value)) {
-        strings_.emplace_back();
-        indicators_.push_back(soci::i_null);
-        st.exchange(soci::use(strings_.back(), indicators_.back(), p.name));
-      } else if (const auto* n = std::get_if<std::int64_t>(&p.value)) {
-        ints_.push_back(static_cast<long long>(*n));
-        st.exchange(soci::use(ints_.back(), p.name));
-      } else if (const auto* d = std::get_if<double>(&p.value)) {
-        doubles_.push_back(*d);
-        st.exchange(soci::use(doubles_.back(), p.name));
-      } else {
-        strings_.push_back(std::get<std::string>(p.value));
-        st.exchange(soci::use(strings_.back(), p.name));
-      }
-    }
-  }
-
- private:
-  std::deque<std::string> strings_;
-  std::deque<soci::indicator> indicators_;
-  std::deque<long long> ints_;
-  std::deque<double> doubles_;
-};
-
-Value ReadValue(const soci::row& r, std::size_t i) {
-  if (r.get_indicator(i) == soci::i_null) return std::monostate{};
-  switch (r.get_properties(i).get_data_type()) {
-    case soci::dt_string:
-    case soci::dt_xml:
-    case soci::dt_blob:
-      return r.get<std::string>(i);
-    case soci::dt_double:
-      return r.get<double>(i);
-    case soci::dt_integer:
-      return static_cast<std::int64_t>(r.get<int>(i));
-    case soci::dt_long_long:
-      return static_cast<std::int64_t>(r.get<long long>(i));
-    case soci::dt_unsigned_long_long:
-      return static_cast<std::int64_t>(r.get<unsigned long long>(i));
-    case soci::dt_date: {
-      std::tm t = r.get<std::tm>(i);
-      char buf[32];
-      std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
-      return std::string(buf);
-    }
-  }
-  return std::monostate{};
-}
 
 // SQLite statements prepared once per connection and reused: preparing is most of the cost of
 // a short statement (SOCI prepares every statement anew). SQL texts are constants, so the cache
@@ -258,6 +181,252 @@ Value SqliteColumn(sqlite_api::sqlite3_stmt* stmt, int i) {
   }
 }
 
+// ---- PostgreSQL through libpq: server-side prepared statements.
+//
+// SOCI runs every statement as a one-time query, which PostgreSQL parses, analyses and plans
+// anew each time (half of its time per statement on the case writes). Here each SQL text is
+// prepared once per connection under a name of its own and then executed by name, text
+// parameters in and text results out; PostgreSQL keeps the plan (custom plans for the first
+// five executions, then the generic plan where it costs no more: its default
+// plan_cache_mode). The `:name` placeholders become `$n` (a name used twice is one
+// parameter).
+
+struct PgPrepared {
+  std::string name;                // the server-side statement's name
+  std::vector<std::string> params;  // the placeholder names, in $n order
+};
+
+// `sql` with `:name` placeholders as `$1`, `$2`, ...; the names in order. Skips quoted strings
+// and identifiers, comments and `::` casts.
+PgPrepared TranslatePlaceholders(std::string_view sql, std::string& out) {
+  PgPrepared p;
+  out.clear();
+  out.reserve(sql.size() + 8);
+  auto ident_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  };
+  for (std::size_t i = 0; i < sql.size();) {
+    const char c = sql[i];
+    if (c == '\'' || c == '"') {  // a quoted string or identifier, doubled quotes inside
+      std::size_t j = i + 1;
+      for (; j < sql.size(); ++j) {
+        if (sql[j] == c) {
+          if (j + 1 < sql.size() && sql[j + 1] == c) {
+            ++j;
+            continue;
+          }
+          break;
+        }
+      }
+      j = std::min(j + 1, sql.size());
+      out.append(sql.substr(i, j - i));
+      i = j;
+    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {  // a comment to the end of the line
+      const std::size_t j = std::min(sql.find('\n', i), sql.size());
+      out.append(sql.substr(i, j - i));
+      i = j;
+    } else if (c == ':' && i + 1 < sql.size() && sql[i + 1] == ':') {  // a cast
+      out.append("::");
+      i += 2;
+    } else if (c == ':' && i + 1 < sql.size() && ident_char(sql[i + 1]) && !(sql[i + 1] >= '0' && sql[i + 1] <= '9')) {
+      std::size_t j = i + 1;
+      while (j < sql.size() && ident_char(sql[j])) ++j;
+      const std::string name(sql.substr(i + 1, j - i - 1));
+      auto at = std::find(p.params.begin(), p.params.end(), name);
+      if (at == p.params.end()) at = p.params.insert(p.params.end(), name);
+      out.append("$").append(std::to_string(at - p.params.begin() + 1));
+      i = j;
+    } else {
+      out.push_back(c);
+      ++i;
+    }
+  }
+  return p;
+}
+
+Error PgResultError(PGconn* conn, const PGresult* res) {
+  const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  std::string what = res ? PQresultErrorMessage(res) : "";
+  if (what.empty()) what = PQerrorMessage(conn);
+  while (!what.empty() && (what.back() == '\n' || what.back() == ' ')) what.pop_back();
+  return PgError(state ? state : "", std::move(what));
+}
+
+struct PgResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using PgResult = std::unique_ptr<PGresult, PgResultDeleter>;
+
+// The statements prepared on one connection. A connection is used by one thread at a time.
+class PgStatements {
+ public:
+  // The statement prepared for `sql`, preparing it on first use; null when the cache is full
+  // (SQL texts are constants, so it never should be): the caller runs the text unnamed.
+  Result<const PgPrepared*> Get(PGconn* conn, std::string_view sql) {
+    if (auto it = statements_.find(sql); it != statements_.end()) return &it->second;
+    if (statements_.size() >= kMaxStatements) return nullptr;
+    std::string text;
+    PgPrepared p = TranslatePlaceholders(sql, text);
+    p.name = "wb" + std::to_string(next_++);
+    PgResult res(PQprepare(conn, p.name.c_str(), text.c_str(), 0, nullptr));
+    if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK) return Fail(PgResultError(conn, res.get()));
+    return &statements_.emplace(std::string(sql), std::move(p)).first->second;
+  }
+  // After "prepared statement does not exist" (something ran DEALLOCATE or DISCARD on the
+  // connection): prepared again next time.
+  void Forget(std::string_view sql) {
+    if (auto it = statements_.find(sql); it != statements_.end()) statements_.erase(it);
+  }
+
+ private:
+  static constexpr std::size_t kMaxStatements = 1000;
+  std::map<std::string, PgPrepared, std::less<>> statements_;
+  std::uint64_t next_ = 0;
+};
+
+std::mutex& PgCachesMutex() {
+  static std::mutex m;
+  return m;
+}
+std::map<PGconn*, std::unique_ptr<PgStatements>>& PgCaches() {
+  static std::map<PGconn*, std::unique_ptr<PgStatements>> caches;
+  return caches;
+}
+PgStatements& PgStatementsFor(PGconn* conn) {
+  std::lock_guard lock(PgCachesMutex());
+  auto& slot = PgCaches()[conn];
+  if (!slot) slot = std::make_unique<PgStatements>();
+  return *slot;
+}
+// Forgets a connection's statements; REQUIRES: before the connection closes (a new connection
+// may get the same address).
+void DropPgStatements(PGconn* conn) {
+  std::unique_ptr<PgStatements> dropped;
+  std::lock_guard lock(PgCachesMutex());
+  auto it = PgCaches().find(conn);
+  if (it == PgCaches().end()) return;
+  dropped = std::move(it->second);
+  PgCaches().erase(it);
+}
+
+// A column's value as SOCI 4.0 typed it before: integers (and booleans, as 0/1) as integers,
+// float and numeric as doubles, dates and times as "YYYY-MM-DDTHH:MM:SS", the rest as text.
+Value PgColumn(const PGresult* res, int row, int col) {
+  if (PQgetisnull(res, row, col)) return std::monostate{};
+  const char* text = PQgetvalue(res, row, col);
+  const auto length = static_cast<std::size_t>(PQgetlength(res, row, col));
+  switch (PQftype(res, col)) {
+    case 16:  // bool
+      return static_cast<std::int64_t>(text[0] == 't' ? 1 : 0);
+    case 20:  // int8
+    case 21:  // int2
+    case 23:  // int4
+    case 26:  // oid
+      return static_cast<std::int64_t>(std::strtoll(text, nullptr, 10));
+    case 700:   // float4
+    case 701:   // float8
+    case 1700:  // numeric
+      return std::strtod(text, nullptr);
+    case 1082:  // date
+    case 1083:  // time
+    case 1114:  // timestamp
+    case 1184:  // timestamptz
+    case 1266: {  // timetz
+      std::string out(text, std::min<std::size_t>(length, 19));
+      if (out.size() == 10) out += "T00:00:00";
+      if (out.size() > 10 && out[10] == ' ') out[10] = 'T';
+      return out;
+    }
+    default:
+      return std::string(text, length);
+  }
+}
+
+// A statement ready to run on a connection: its prepared name (or its text, to run unnamed)
+// and its arguments as text, numbers formatted here (std::to_chars: the shortest exact form).
+// Not copied or moved: `values` points into it.
+struct PgCall {
+  const PgPrepared* prepared = nullptr;  // null: run `text` unnamed
+  std::string text;
+  PgPrepared unnamed;
+  std::deque<std::string> numbers;
+  std::vector<const char*> values;
+
+  int count() const { return static_cast<int>(values.size()); }
+};
+
+Result<void> MakeCall(PGconn* conn, PgStatements& statements, std::string_view sql, const Params& params,
+                      PgCall& call) {
+  auto prepared = statements.Get(conn, sql);
+  if (!prepared) return std::unexpected(prepared.error());
+  call.prepared = *prepared;
+  const PgPrepared* p = call.prepared;
+  if (p == nullptr) {
+    call.unnamed = TranslatePlaceholders(sql, call.text);
+    p = &call.unnamed;
+  }
+  call.values.assign(p->params.size(), nullptr);
+  for (std::size_t i = 0; i < p->params.size(); ++i) {
+    const auto found =
+        std::find_if(params.begin(), params.end(), [&](const Param& x) { return x.name == p->params[i]; });
+    if (found == params.end()) {
+      return Fail(Error::Internal("no value bound to :" + p->params[i] + " in " + std::string(sql)));
+    }
+    if (const auto* text = std::get_if<std::string>(&found->value)) {
+      call.values[i] = text->c_str();
+    } else if (const auto* n = std::get_if<std::int64_t>(&found->value)) {
+      call.values[i] = call.numbers.emplace_back(std::to_string(*n)).c_str();
+    } else if (const auto* d = std::get_if<double>(&found->value)) {
+      char buf[64];
+      const auto end = std::to_chars(buf, buf + sizeof buf, *d).ptr;
+      call.values[i] = call.numbers.emplace_back(buf, end).c_str();
+    }  // null: a null pointer
+  }
+  return {};
+}
+
+// The outcome of one statement: the rows it changed (or returned), its rows into `rows` when
+// given, or its error.
+Result<std::int64_t> ReadPgResult(PGconn* conn, PgStatements& statements, std::string_view sql, const PGresult* res,
+                                  Rows* rows) {
+  const ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+    if (state && std::string_view(state) == "26000") statements.Forget(sql);
+    return Fail(PgResultError(conn, res));
+  }
+  const char* affected = PQcmdTuples(const_cast<PGresult*>(res));
+  if (status == PGRES_COMMAND_OK) return affected && *affected ? std::strtoll(affected, nullptr, 10) : 0;
+  const int nrows = PQntuples(res);
+  if (rows != nullptr) {
+    const int ncols = PQnfields(res);
+    auto columns = std::make_shared<std::vector<std::string>>();
+    columns->reserve(static_cast<std::size_t>(ncols));
+    for (int c = 0; c < ncols; ++c) columns->emplace_back(PQfname(res, c));
+    rows->reserve(static_cast<std::size_t>(nrows));
+    for (int r = 0; r < nrows; ++r) {
+      std::vector<Value> row;
+      row.reserve(static_cast<std::size_t>(ncols));
+      for (int c = 0; c < ncols; ++c) row.push_back(PgColumn(res, r, c));
+      rows->emplace_back(columns, std::move(row));
+    }
+  }
+  return affected && *affected ? std::strtoll(affected, nullptr, 10) : static_cast<std::int64_t>(nrows);
+}
+
+// Runs `sql` on PostgreSQL with `params` bound by name; fills `rows` when given. Returns the
+// number of rows the statement changed (or returned).
+Result<std::int64_t> RunPg(PGconn* conn, PgStatements& statements, std::string_view sql, const Params& params,
+                           Rows* rows) {
+  PgCall call;
+  if (auto made = MakeCall(conn, statements, sql, params, call); !made) return std::unexpected(made.error());
+  PgResult res(call.prepared ? PQexecPrepared(conn, call.prepared->name.c_str(), call.count(), call.values.data(),
+                                              nullptr, nullptr, 0)
+                             : PQexecParams(conn, call.text.c_str(), call.count(), nullptr, call.values.data(),
+                                            nullptr, nullptr, 0));
+  return ReadPgResult(conn, statements, sql, res.get(), rows);
+}
+
 class SociTx final : public Tx {
  public:
   SociTx(soci::session& session, Backend backend) : session_(session), backend_(backend) {}
@@ -268,18 +437,23 @@ class SociTx final : public Tx {
     if (backend_ == Backend::kSqlite) {
       return RunSqlite(SqliteHandle(), Statements(), sql, params, [](sqlite_api::sqlite3_stmt*) {});
     }
-    try {
-      Bindings bindings;
-      soci::statement st(session_);
-      bindings.Bind(st, params);
-      st.alloc();
-      st.prepare(std::string(sql), soci::details::st_one_time_query);
-      st.define_and_bind();
-      st.execute(true);
-      return static_cast<std::int64_t>(st.get_affected_rows());
-    } catch (const std::exception& e) {
-      return Fail(ClassifyError(backend_, e));
-    }
+    if (!deferred_.empty()) return RunPipeline(sql, params, nullptr);
+    return RunPg(PgHandle(), PgCache(), sql, params, nullptr);
+  }
+
+  Result<void> Defer(std::string_view sql, const Params& params, const Check& check) override {
+    if (backend_ == Backend::kSqlite) return Tx::Defer(sql, params, check);
+    deferred_.push_back({sql, params, check});
+    return {};
+  }
+
+  // Runs what is still deferred (PostgreSQL), for a transaction that ends without a statement
+  // of its own (autocommit).
+  Result<void> Flush() {
+    if (deferred_.empty()) return {};
+    auto r = RunPipeline({}, {}, nullptr);
+    if (!r) return std::unexpected(r.error());
+    return {};
   }
 
   Result<Rows> Query(std::string_view sql, const Params& params) override {
@@ -300,35 +474,10 @@ class SociTx final : public Tx {
       if (!done) return std::unexpected(done.error());
       return rows;
     }
-    try {
-      Bindings bindings;
-      soci::row row;
-      soci::statement st(session_);
-      bindings.Bind(st, params);
-      st.exchange(soci::into(row));
-      st.alloc();
-      st.prepare(std::string(sql), soci::details::st_one_time_query);
-      st.define_and_bind();
-      Rows rows;
-      std::shared_ptr<std::vector<std::string>> columns;
-      if (st.execute(true)) {
-        do {
-          if (!columns) {
-            columns = std::make_shared<std::vector<std::string>>();
-            for (std::size_t i = 0; i < row.size(); ++i) {
-              columns->push_back(row.get_properties(i).get_name());
-            }
-          }
-          std::vector<Value> values;
-          values.reserve(row.size());
-          for (std::size_t i = 0; i < row.size(); ++i) values.push_back(ReadValue(row, i));
-          rows.emplace_back(columns, std::move(values));
-        } while (st.fetch());
-      }
-      return rows;
-    } catch (const std::exception& e) {
-      return Fail(ClassifyError(backend_, e));
-    }
+    Rows rows;
+    auto done = deferred_.empty() ? RunPg(PgHandle(), PgCache(), sql, params, &rows) : RunPipeline(sql, params, &rows);
+    if (!done) return std::unexpected(done.error());
+    return rows;
   }
 
   Result<void> ExecScript(std::string_view sql) override {
@@ -371,7 +520,88 @@ class SociTx final : public Tx {
     return *statements_;
   }
 
+  // The deferred statements, then `sql` unless empty, in one pipeline (one round trip once
+  // every statement is prepared on the connection). Returns `sql`'s outcome, or the first
+  // failure of a deferred statement: after it PostgreSQL skips the rest, and the transaction is
+  // failed.
+  Result<std::int64_t> RunPipeline(std::string_view sql, const Params& params, Rows* rows) {
+    std::vector<Deferred> batch;
+    batch.swap(deferred_);
+    PGconn* conn = PgHandle();
+    PgStatements& statements = PgCache();
+    std::deque<PgCall> calls;  // prepared first: a statement's first use on a connection prepares it
+    for (const Deferred& d : batch) {
+      if (auto made = MakeCall(conn, statements, d.sql, d.params, calls.emplace_back()); !made) {
+        return Fail(CheckedError(d.check, std::move(made.error())));
+      }
+    }
+    const bool has_last = !sql.empty();
+    if (has_last) {
+      if (auto made = MakeCall(conn, statements, sql, params, calls.emplace_back()); !made) {
+        return std::unexpected(made.error());
+      }
+    }
+    if (PQenterPipelineMode(conn) != 1) return Fail(PgResultError(conn, nullptr));
+    bool ok = true;
+    for (const PgCall& c : calls) {
+      const int sent = c.prepared ? PQsendQueryPrepared(conn, c.prepared->name.c_str(), c.count(), c.values.data(),
+                                                        nullptr, nullptr, 0)
+                                  : PQsendQueryParams(conn, c.text.c_str(), c.count(), nullptr, c.values.data(),
+                                                      nullptr, nullptr, 0);
+      if (sent != 1) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) ok = PQpipelineSync(conn) == 1;
+    std::optional<Error> failed;
+    Result<std::int64_t> last = 0;
+    // Every result up to the sync is read (libpq leaves pipeline mode only then); each
+    // statement's results end with a null.
+    for (std::size_t i = 0; ok && i < calls.size(); ++i) {
+      PgResult res(PQgetResult(conn));
+      if (!res) {
+        ok = false;
+        break;
+      }
+      if (PQresultStatus(res.get()) != PGRES_PIPELINE_ABORTED) {
+        const bool is_last = has_last && i + 1 == calls.size();
+        auto outcome = ReadPgResult(conn, statements, is_last ? sql : batch[i].sql, res.get(), is_last ? rows : nullptr);
+        if (is_last) {
+          last = std::move(outcome);
+        } else if (!outcome) {
+          if (!failed) failed = CheckedError(batch[i].check, std::move(outcome.error()));
+        } else if (auto checked = CheckChanges(batch[i].check, *outcome, batch[i].sql); !checked && !failed) {
+          failed = std::move(checked.error());
+        }
+      }
+      while (PGresult* rest = PQgetResult(conn)) PQclear(rest);
+    }
+    if (ok) {
+      PgResult sync(PQgetResult(conn));
+      ok = sync && PQresultStatus(sync.get()) == PGRES_PIPELINE_SYNC;
+    }
+    if (PQexitPipelineMode(conn) != 1) ok = false;
+    if (failed) return Fail(std::move(*failed));
+    if (!ok) return Fail(PgResultError(conn, nullptr));
+    return last;
+  }
+
+  struct Deferred {
+    std::string_view sql;
+    Params params;
+    Check check;
+  };
+  std::vector<Deferred> deferred_;
+
+  PGconn* PgHandle() { return static_cast<soci::postgresql_session_backend*>(session_.get_backend())->conn_; }
+  PgStatements& PgCache() {
+    if (pg_statements_ == nullptr) pg_statements_ = &PgStatementsFor(PgHandle());
+    return *pg_statements_;
+  }
+
   SqliteStatements* statements_ = nullptr;
+  PgStatements* pg_statements_ = nullptr;
 
   soci::session& session_;
   Backend backend_;
@@ -390,7 +620,13 @@ class SociDatabase final : public Database {
   explicit SociDatabase(SociDatabaseConfig config) : config_(std::move(config)) {}
 
   ~SociDatabase() override {
-    if (config_.backend != Backend::kSqlite) return;
+    if (config_.backend == Backend::kPostgresql) {
+      std::lock_guard lock(mutex_);
+      for (auto& session : idle_) {
+        DropPgStatements(static_cast<soci::postgresql_session_backend*>(session->get_backend())->conn_);
+      }
+      return;
+    }
     StopWriter();
     StopCheckpointer();
     // Cached statements must be finalized before their connections close.
@@ -579,7 +815,10 @@ class SociDatabase final : public Database {
       auto* be = static_cast<soci::postgresql_session_backend*>(session->get_backend());
       if (be == nullptr || PQstatus(be->conn_) != CONNECTION_OK) {
         auto fresh = Connect();
-        if (fresh) session = std::move(*fresh);
+        if (fresh) {
+          if (be != nullptr) DropPgStatements(be->conn_);
+          session = std::move(*fresh);
+        }
         // If reconnecting fails the broken session goes back; the next user reconnects.
       }
     }
@@ -699,6 +938,11 @@ class SociDatabase final : public Database {
     return results;
   }
 
+  static void PgRollback(soci::session& session) {
+    auto* conn = static_cast<soci::postgresql_session_backend*>(session.get_backend())->conn_;
+    PQclear(PQexec(conn, "ROLLBACK"));
+  }
+
   Result<void> TransactOnce(const TxOptions& options, const std::function<Result<void>(Tx&)>& fn) {
     const bool sqlite = config_.backend == Backend::kSqlite;
     if (sqlite && options.write && config_.options.sqlite_group_commit) return GroupTransact(fn);
@@ -712,18 +956,15 @@ class SociDatabase final : public Database {
     // PostgreSQL READ COMMITTED gives every statement its own snapshot inside a transaction
     // too, so a read-only one gains nothing from BEGIN/COMMIT but two round trips.
     const bool autocommit = !options.write && !options.serializable;
-    try {
-      if (autocommit) {
-        // no explicit transaction
-      } else if (options.serializable) {
-        *session << (options.write ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-                                   : "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY");
-      } else {
-        *session << (options.write ? "BEGIN" : "BEGIN READ ONLY");
+    if (!autocommit) {
+      const char* begin = options.serializable
+                              ? (options.write ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                                               : "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY")
+                              : (options.write ? "BEGIN" : "BEGIN READ ONLY");
+      if (auto begun = tx.Exec(begin, {}); !begun) {
+        Release(std::move(session), false);
+        return Fail(std::move(begun.error()));
       }
-    } catch (const std::exception& e) {
-      Release(std::move(session), false);
-      return Fail(ClassifyError(config_.backend, e));
     }
     try {
       result = fn(tx);
@@ -732,22 +973,17 @@ class SociDatabase final : public Database {
       // leave the connection inside a transaction.
       result = Fail(Error::Internal(std::string("exception in transaction: ") + e.what()));
     }
-    try {
-      if (autocommit) {
-        // nothing to end
-      } else if (result) {
-        *session << "COMMIT";
-      } else {
-        *session << "ROLLBACK";
+    if (autocommit && result) result = tx.Flush();
+    if (!autocommit) {
+      if (result) {
+        if (auto committed = tx.Exec("COMMIT", {}); !committed) {
+          healthy = false;
+          result = Fail(std::move(committed.error()));
+        }
       }
-    } catch (const std::exception& e) {
-      healthy = false;
-      Error err = ClassifyError(config_.backend, e);
-      try {
-        *session << "ROLLBACK";
-      } catch (...) {
-      }
-      if (result) result = Fail(std::move(err));
+      // After a failed statement or commit: the simple-query ROLLBACK, which PostgreSQL takes
+      // in any transaction state (a no-op after a failed COMMIT, which ended the transaction).
+      if (!result) PgRollback(*session);
     }
     Release(std::move(session), healthy && (result || result.error().code != ErrorCode::kUnavailable));
     return result;
