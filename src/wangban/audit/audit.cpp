@@ -177,28 +177,27 @@ Result<AppendedRecord> Append(Tx& tx, const Clock& clock, const Record& record) 
       return std::unexpected(inserted.error());
     }
   } else {
-    auto moved = tx.Exec(kAdvanceHead,
-                         {{"seq", out.seq}, {"hash", out.hash}, {"stream", record.stream}, {"prev_seq", prev_seq}});
+    // Deferred (on PostgreSQL sent with the transaction's next statement); the guard is
+    // unreachable while the head row is locked (or SQLite's writer is alone).
+    auto moved = tx.Defer(kAdvanceHead,
+                          {{"seq", out.seq}, {"hash", out.hash}, {"stream", record.stream}, {"prev_seq", prev_seq}},
+                          {.changes = 1, .otherwise = Retry("audit: concurrent append to stream " + record.stream)});
     if (!moved) return std::unexpected(moved.error());
-    // Unreachable while the head row is locked (or SQLite's writer is alone); kept as a guard.
-    if (*moved != 1) return Fail(Retry("audit: concurrent append to stream " + record.stream));
   }
-  auto inserted = tx.Exec(kInsertRecord, {{"stream", record.stream},
-                                          {"seq", out.seq},
-                                          {"id", out.id},
-                                          {"at", ToMicros(out.at)},
-                                          {"actor", record.actor},
-                                          {"action", record.action},
-                                          {"subject", record.subject},
-                                          {"details", *details},
-                                          {"hash", out.hash}});
-  if (!inserted) {
-    if (IsUniqueViolation(inserted.error())) {
-      return Fail(Error::Internal("audit: stream " + record.stream + " already has a record " +
-                                  std::to_string(out.seq) + " beyond its head row; run `wangban audit verify`"));
-    }
-    return std::unexpected(inserted.error());
-  }
+  auto inserted = tx.Defer(kInsertRecord,
+                           {{"stream", record.stream},
+                            {"seq", out.seq},
+                            {"id", out.id},
+                            {"at", ToMicros(out.at)},
+                            {"actor", record.actor},
+                            {"action", record.action},
+                            {"subject", record.subject},
+                            {"details", *details},
+                            {"hash", out.hash}},
+                           {.on_unique_violation = Error::Internal(
+                                "audit: stream " + record.stream + " already has a record " + std::to_string(out.seq) +
+                                " beyond its head row; run `wangban audit verify`")});
+  if (!inserted) return std::unexpected(inserted.error());
   return out;
 }
 

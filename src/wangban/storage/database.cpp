@@ -6,9 +6,7 @@
 
 namespace wangban::storage {
 
-std::string_view BackendName(Backend backend) {
-  return backend == Backend::kSqlite ? "sqlite" : "postgresql";
-}
+std::string_view BackendName(Backend backend) { return backend == Backend::kSqlite ? "sqlite" : "postgresql"; }
 
 Row::Row(std::shared_ptr<const std::vector<std::string>> columns, std::vector<Value> values)
     : columns_(std::move(columns)), values_(std::move(values)) {}
@@ -83,12 +81,8 @@ std::size_t Row::MustIndex(std::string_view column) const {
 
 std::int64_t Row::Int(std::string_view column) const { return Int(MustIndex(column)); }
 std::string Row::Text(std::string_view column) const { return Text(MustIndex(column)); }
-std::optional<std::string> Row::OptText(std::string_view column) const {
-  return OptText(MustIndex(column));
-}
-std::optional<std::int64_t> Row::OptInt(std::string_view column) const {
-  return OptInt(MustIndex(column));
-}
+std::optional<std::string> Row::OptText(std::string_view column) const { return OptText(MustIndex(column)); }
+std::optional<std::int64_t> Row::OptInt(std::string_view column) const { return OptInt(MustIndex(column)); }
 bool Row::IsNull(std::string_view column) const { return IsNull(MustIndex(column)); }
 
 Result<std::optional<Row>> Tx::QueryOne(std::string_view sql, const Params& params) {

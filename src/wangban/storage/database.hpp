@@ -106,7 +106,9 @@ class Tx {
   // Its failure, or a number of changed rows other than `check.changes`, fails the statement
   // it went with and so the transaction, with the statement's error (or `check.otherwise`;
   // `check.on_unique_violation` in place of a unique violation). Returns that error at once on
-  // SQLite. REQUIRES: `sql` outlives the transaction (a constant).
+  // SQLite. Counts are checked here, not by the database: deferred statements with a count to
+  // check go before the COMMIT, not with it (a round trip more), so an INSERT ... VALUES, which
+  // inserts its row or fails, needs none.
   struct Check {
     std::optional<std::int64_t> changes;
     std::optional<Error> otherwise;
@@ -153,8 +155,7 @@ class Database {
   // error (which Transact then returns). When the database asks to retry (busy, serialization
   // failure, deadlock), rolls back and runs `fn` again, up to options.max_attempts.
   // REQUIRES: fn has no effects outside the transaction, since it may run more than once.
-  virtual Result<void> Transact(const TxOptions& options,
-                                const std::function<Result<void>(Tx&)>& fn) = 0;
+  virtual Result<void> Transact(const TxOptions& options, const std::function<Result<void>(Tx&)>& fn) = 0;
 
   // Convenience: a transaction whose callback produces a value.
   template <typename T, typename F>
@@ -193,8 +194,7 @@ struct DatabaseOptions {
 // Opens `url`: "sqlite:PATH" (the parent directory is created), "sqlite::memory:" or
 // "postgresql://user:pass@host:port/db". Errors: kBadRequest for an unknown scheme;
 // kUnavailable when the database cannot be reached.
-Result<std::unique_ptr<Database>> OpenDatabase(std::string_view url,
-                                               const DatabaseOptions& options = {});
+Result<std::unique_ptr<Database>> OpenDatabase(std::string_view url, const DatabaseOptions& options = {});
 
 // "postgresql://user:pass@host:port/db?connect_timeout=5" as a libpq keyword/value string
 // ("user='user' password='pass' host='host' port='port' dbname='db' connect_timeout='5'").

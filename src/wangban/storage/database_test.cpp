@@ -239,6 +239,16 @@ TEST_P(DatabaseTest, AFailedDeferredWriteFailsItsTransaction) {
   ASSERT_FALSE(stale.has_value());
   EXPECT_EQ(stale.error().reason, "stale");
   EXPECT_EQ(Count(), 1);
+  // The same as the transaction's last statement: the COMMIT must not go with it.
+  auto last = db_->Transact(kReadWrite, [](Tx& tx) -> Result<void> {
+    if (auto r = tx.Exec("INSERT INTO t (id, name) VALUES (3, 'c')"); !r) return std::unexpected(r.error());
+    if (auto r = tx.Defer("INSERT INTO t (id, name) VALUES (5, 'e')", {}); !r) return std::unexpected(r.error());
+    return tx.Defer("UPDATE t SET note = 'x' WHERE id = :id", {{"id", std::int64_t{99}}},
+                    {.changes = 1, .otherwise = Error::Conflict("row 99 changed", "stale")});
+  });
+  ASSERT_FALSE(last.has_value());
+  EXPECT_EQ(last.error().reason, "stale");
+  EXPECT_EQ(Count(), 1);
   // The connection is fine afterwards.
   ASSERT_TRUE(Insert(4, "d").has_value());
   EXPECT_EQ(Count(), 2);

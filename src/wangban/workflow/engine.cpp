@@ -231,7 +231,7 @@ Result<void> Engine::Apply(Tx& tx, const Loaded& loaded, InstanceState& state, c
   // The instance row first (tasks refer to it): a new instance is inserted in its final state;
   // an existing one is written back only if nobody changed it since it was read.
   if (loaded.version == 0) {
-    auto inserted = tx.Exec(
+    auto inserted = tx.Defer(
         "INSERT INTO process_instances (id, process_key, process_version, business_key, state, result, variables,"
         " tokens, version, started_at, updated_at, ended_at)"
         " VALUES (:id, :k, :pv, :b, :s, :r, :v, :tk, 1, :t1, :t2, :e)",
@@ -248,7 +248,8 @@ Result<void> Engine::Apply(Tx& tx, const Loaded& loaded, InstanceState& state, c
          {"e", state.completed ? storage::Value(t) : storage::Value(storage::kNull)}});
     if (!inserted) return std::unexpected(inserted.error());
   } else {
-    auto updated = tx.Exec(
+    // Another transition of this instance committed since we read it: run again on fresh state.
+    auto updated = tx.Defer(
         "UPDATE process_instances SET tokens = :tk, variables = :v, state = :s, result = :r, version = :nv,"
         " updated_at = :u, ended_at = :e WHERE id = :id AND version = :ov",
         {{"tk", state.TokensJson()},
@@ -259,17 +260,14 @@ Result<void> Engine::Apply(Tx& tx, const Loaded& loaded, InstanceState& state, c
          {"u", t},
          {"e", state.completed ? storage::Value(t) : storage::Value(storage::kNull)},
          {"id", loaded.id},
-         {"ov", loaded.version}});
+         {"ov", loaded.version}},
+        {.changes = 1, .otherwise = Error::Unavailable("the process instance changed concurrently", "retry")});
     if (!updated) return std::unexpected(updated.error());
-    if (*updated == 0) {
-      // Another transition of this instance committed since we read it: run again on fresh state.
-      return Fail(Error::Unavailable("the process instance changed concurrently", "retry"));
-    }
   }
   for (std::int64_t token : effects.cancel_tasks_of_tokens) {
-    if (auto e = Ok(tx.Exec("UPDATE workflow_tasks SET state = 'cancelled', version = version + 1, completed_at = :t"
-                            " WHERE instance_id = :i AND token_id = :k AND state = 'open'",
-                            {{"t", t}, {"i", loaded.id}, {"k", token}}));
+    if (auto e = (tx.Defer("UPDATE workflow_tasks SET state = 'cancelled', version = version + 1, completed_at = :t"
+                           " WHERE instance_id = :i AND token_id = :k AND state = 'open'",
+                           {{"t", t}, {"i", loaded.id}, {"k", token}}));
         !e) {
       return e;
     }
@@ -302,27 +300,29 @@ Result<void> Engine::Apply(Tx& tx, const Loaded& loaded, InstanceState& state, c
     const std::string id = NewId(clock_);
     std::optional<std::int64_t> due;
     if (auto it = due_by_token.find(open.token_id); it != due_by_token.end()) due = ToMicros(it->second);
-    if (auto e = Ok(
-            tx.Exec("INSERT INTO workflow_tasks (id, instance_id, node_id, token_id, name, mi_index, outcomes,"
-                    " state, version, created_at, due_at) VALUES (:id, :i, :n, :k, :name, :mi, :o, 'open', 1, :t, :d)",
-                    {{"id", id},
-                     {"i", loaded.id},
-                     {"n", open.node_id},
-                     {"k", open.token_id},
-                     {"name", open.name},
-                     {"mi", open.mi_index ? storage::Value(static_cast<std::int64_t>(*open.mi_index))
-                                          : storage::Value(storage::kNull)},
-                     {"o", JoinOutcomes(open.outcomes)},
-                     {"t", t},
-                     {"d", due ? storage::Value(*due) : storage::Value(storage::kNull)}}));
+    if (auto e = (tx.Defer(
+            "INSERT INTO workflow_tasks (id, instance_id, node_id, token_id, name, mi_index, outcomes,"
+            " state, version, created_at, due_at) VALUES (:id, :i, :n, :k, :name, :mi, :o, 'open', 1, :t, :d)",
+            {{"id", id},
+             {"i", loaded.id},
+             {"n", open.node_id},
+             {"k", open.token_id},
+             {"name", open.name},
+             {"mi", open.mi_index ? storage::Value(static_cast<std::int64_t>(*open.mi_index))
+                                  : storage::Value(storage::kNull)},
+             {"o", JoinOutcomes(open.outcomes)},
+             {"t", t},
+             {"d", due ? storage::Value(*due) : storage::Value(storage::kNull)}}));
         !e) {
       return e;
     }
     for (const CandidateGroup& g : open.candidates) {
       const std::string department = g.department.empty() ? CaseDepartment(state.variables, g.role) : g.department;
-      auto e = tx.Exec("INSERT INTO workflow_task_candidates (task_id, role, department) VALUES (:t, :r, :d)",
-                       {{"t", id}, {"r", g.role}, {"d", department}});
-      if (!e && e.error().reason != "unique_violation") return std::unexpected(e.error());
+      // A group named twice is one candidate.
+      auto e = tx.Defer(
+          "INSERT INTO workflow_task_candidates (task_id, role, department) VALUES (:t, :r, :d) ON CONFLICT DO NOTHING",
+          {{"t", id}, {"r", g.role}, {"d", department}});
+      if (!e) return std::unexpected(e.error());
       transition.opened_roles.push_back(g.role);
     }
     transition.opened_tasks.push_back(id);

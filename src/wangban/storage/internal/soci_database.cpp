@@ -192,7 +192,7 @@ Value SqliteColumn(sqlite_api::sqlite3_stmt* stmt, int i) {
 // parameter).
 
 struct PgPrepared {
-  std::string name;                // the server-side statement's name
+  std::string name;                 // the server-side statement's name
   std::vector<std::string> params;  // the placeholder names, in $n order
 };
 
@@ -327,10 +327,10 @@ Value PgColumn(const PGresult* res, int row, int col) {
     case 701:   // float8
     case 1700:  // numeric
       return std::strtod(text, nullptr);
-    case 1082:  // date
-    case 1083:  // time
-    case 1114:  // timestamp
-    case 1184:  // timestamptz
+    case 1082:    // date
+    case 1083:    // time
+    case 1114:    // timestamp
+    case 1184:    // timestamptz
     case 1266: {  // timetz
       std::string out(text, std::min<std::size_t>(length, 19));
       if (out.size() == 10) out += "T00:00:00";
@@ -420,10 +420,10 @@ Result<std::int64_t> RunPg(PGconn* conn, PgStatements& statements, std::string_v
                            Rows* rows) {
   PgCall call;
   if (auto made = MakeCall(conn, statements, sql, params, call); !made) return std::unexpected(made.error());
-  PgResult res(call.prepared ? PQexecPrepared(conn, call.prepared->name.c_str(), call.count(), call.values.data(),
-                                              nullptr, nullptr, 0)
-                             : PQexecParams(conn, call.text.c_str(), call.count(), nullptr, call.values.data(),
-                                            nullptr, nullptr, 0));
+  PgResult res(
+      call.prepared
+          ? PQexecPrepared(conn, call.prepared->name.c_str(), call.count(), call.values.data(), nullptr, nullptr, 0)
+          : PQexecParams(conn, call.text.c_str(), call.count(), nullptr, call.values.data(), nullptr, nullptr, 0));
   return ReadPgResult(conn, statements, sql, res.get(), rows);
 }
 
@@ -437,13 +437,20 @@ class SociTx final : public Tx {
     if (backend_ == Backend::kSqlite) {
       return RunSqlite(SqliteHandle(), Statements(), sql, params, [](sqlite_api::sqlite3_stmt*) {});
     }
-    if (!deferred_.empty()) return RunPipeline(sql, params, nullptr);
+    if (!deferred_.empty()) {
+      // A count checked on this side cannot stop a COMMIT already sent after its statement:
+      // deferred statements with checks run (and are checked) before the COMMIT goes.
+      const bool checked = std::any_of(deferred_.begin(), deferred_.end(),
+                                       [](const Deferred& d) { return d.check.changes.has_value(); });
+      if (!checked || sql != "COMMIT") return RunPipeline(sql, params, nullptr);
+      if (auto flushed = Flush(); !flushed) return std::unexpected(flushed.error());
+    }
     return RunPg(PgHandle(), PgCache(), sql, params, nullptr);
   }
 
   Result<void> Defer(std::string_view sql, const Params& params, const Check& check) override {
     if (backend_ == Backend::kSqlite) return Tx::Defer(sql, params, check);
-    deferred_.push_back({sql, params, check});
+    deferred_.push_back({std::string(sql), params, check});
     return {};
   }
 
@@ -544,10 +551,10 @@ class SociTx final : public Tx {
     if (PQenterPipelineMode(conn) != 1) return Fail(PgResultError(conn, nullptr));
     bool ok = true;
     for (const PgCall& c : calls) {
-      const int sent = c.prepared ? PQsendQueryPrepared(conn, c.prepared->name.c_str(), c.count(), c.values.data(),
-                                                        nullptr, nullptr, 0)
-                                  : PQsendQueryParams(conn, c.text.c_str(), c.count(), nullptr, c.values.data(),
-                                                      nullptr, nullptr, 0);
+      const int sent =
+          c.prepared
+              ? PQsendQueryPrepared(conn, c.prepared->name.c_str(), c.count(), c.values.data(), nullptr, nullptr, 0)
+              : PQsendQueryParams(conn, c.text.c_str(), c.count(), nullptr, c.values.data(), nullptr, nullptr, 0);
       if (sent != 1) {
         ok = false;
         break;
@@ -566,7 +573,8 @@ class SociTx final : public Tx {
       }
       if (PQresultStatus(res.get()) != PGRES_PIPELINE_ABORTED) {
         const bool is_last = has_last && i + 1 == calls.size();
-        auto outcome = ReadPgResult(conn, statements, is_last ? sql : batch[i].sql, res.get(), is_last ? rows : nullptr);
+        auto outcome =
+            ReadPgResult(conn, statements, is_last ? sql : batch[i].sql, res.get(), is_last ? rows : nullptr);
         if (is_last) {
           last = std::move(outcome);
         } else if (!outcome) {
@@ -588,7 +596,7 @@ class SociTx final : public Tx {
   }
 
   struct Deferred {
-    std::string_view sql;
+    std::string sql;
     Params params;
     Check check;
   };
@@ -957,10 +965,9 @@ class SociDatabase final : public Database {
     // too, so a read-only one gains nothing from BEGIN/COMMIT but two round trips.
     const bool autocommit = !options.write && !options.serializable;
     if (!autocommit) {
-      const char* begin = options.serializable
-                              ? (options.write ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-                                               : "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY")
-                              : (options.write ? "BEGIN" : "BEGIN READ ONLY");
+      const char* begin = options.serializable ? (options.write ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                                                                : "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY")
+                                               : (options.write ? "BEGIN" : "BEGIN READ ONLY");
       if (auto begun = tx.Exec(begin, {}); !begun) {
         Release(std::move(session), false);
         return Fail(std::move(begun.error()));
