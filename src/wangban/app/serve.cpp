@@ -1,34 +1,34 @@
 #include "wangban/app/serve.hpp"
 
 #include <csignal>
-#include <cstdlib>
-#include <iostream>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 
 #include "wangban/api/idempotency.hpp"
 #include "wangban/api/routes.hpp"
 #include "wangban/app/demo.hpp"
-#include "wangban/catalog/store.hpp"
 #include "wangban/audit/audit.hpp"
 #include "wangban/cases/service.hpp"
+#include "wangban/catalog/store.hpp"
+#include "wangban/common/calendar.hpp"
+#include "wangban/common/ids.hpp"
+#include "wangban/common/log.hpp"
+#include "wangban/common/version.hpp"
 #include "wangban/files/files.hpp"
+#include "wangban/http/server.hpp"
+#include "wangban/identity/service.hpp"
+#include "wangban/jobs/jobs.hpp"
+#include "wangban/jobs/worker.hpp"
 #include "wangban/rules/registry.hpp"
 #include "wangban/rules/service.hpp"
 #include "wangban/rules/store.hpp"
-#include "wangban/common/ids.hpp"
-#include "wangban/common/log.hpp"
-#include "wangban/common/calendar.hpp"
-#include "wangban/identity/service.hpp"
-#include "wangban/workflow/calendar_store.hpp"
-#include "wangban/workflow/engine.hpp"
-#include "wangban/jobs/jobs.hpp"
-#include "wangban/jobs/worker.hpp"
-#include "wangban/common/version.hpp"
-#include "wangban/http/server.hpp"
 #include "wangban/storage/blob_store.hpp"
 #include "wangban/storage/migrations.hpp"
+#include "wangban/workflow/calendar_store.hpp"
+#include "wangban/workflow/engine.hpp"
 
 namespace wangban::app {
 namespace {
@@ -69,8 +69,9 @@ Result<identity::PiiCipher> LoadPiiCipher(const ServeConfig& config, storage::Ba
   }
   if (config.pii_key_file) return identity::PiiCipher::FromKeyFile(*config.pii_key_file);
   if (backend == storage::Backend::kPostgresql && !config.demo) {
-    return Fail(Error::Internal("PostgreSQL needs the shared personal-data key: set --pii-key-file or "
-                                "WANGBAN_PII_KEY (generate one with `openssl rand -hex 64`)"));
+    return Fail(
+        Error::Internal("PostgreSQL needs the shared personal-data key: set --pii-key-file or "
+                        "WANGBAN_PII_KEY (generate one with `openssl rand -hex 64`)"));
   }
   const auto path = config.data_dir / "keys" / "pii.key";
   std::error_code ec;
@@ -85,7 +86,8 @@ Result<identity::PiiCipher> LoadPiiCipher(const ServeConfig& config, storage::Ba
     std::filesystem::permissions(tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
     std::filesystem::rename(tmp, path, ec);
     if (ec) return Fail(Error::Internal("cannot create " + path.string() + ": " + ec.message()));
-    log::Warn("pii_key_created", {{"path", path.string()}, {"advice", "back this file up; without it ID numbers cannot be read"}});
+    log::Warn("pii_key_created",
+              {{"path", path.string()}, {"advice", "back this file up; without it ID numbers cannot be read"}});
   }
   return identity::PiiCipher::FromKeyFile(path);
 }
@@ -198,13 +200,18 @@ int Serve(const ServeConfig& config) {
                                                 (*db)->backend() == storage::Backend::kSqlite || config.demo);
   if (!audit_signer) return StartupFailed("audit_key", audit_signer.error().message);
   audit::AuditLog audit_log(**db, clock, std::move(*audit_signer));
-  cases::AuditSink audit_sink = [&clock](storage::Tx& tx, const cases::AuditEvent& e) -> Result<void> {
-    auto appended = audit::Append(
-        tx, clock,
-        {.stream = e.stream, .actor = e.actor, .action = e.action, .subject = e.subject, .details_json = e.details_json});
-    if (!appended) return std::unexpected(appended.error());  // unchanged: may be "retry"
-    return {};
-  };
+  cases::AuditSink audit_sink{
+      .append = [&clock](storage::Tx& tx, const cases::AuditEvent& e) -> Result<void> {
+        auto appended = audit::Append(tx, clock,
+                                      {.stream = e.stream,
+                                       .actor = e.actor,
+                                       .action = e.action,
+                                       .subject = e.subject,
+                                       .details_json = e.details_json});
+        if (!appended) return std::unexpected(appended.error());  // unchanged: may be "retry"
+        return {};
+      },
+      .lock = [](storage::Tx& tx, std::string_view stream) { return audit::LockStream(tx, stream); }};
   cases::CaseService case_service(**db, clock, calendar, catalog, engine, file_lookup, audit_sink);
   if (config.demo) {
     if (auto r = LoadDemoCatalog(catalog, engine, case_service); !r) {
@@ -230,8 +237,9 @@ int Serve(const ServeConfig& config) {
     if (!c) return std::unexpected(c.error());
     if (c->created) {
       // A copy outside the database: the latest checkpoint itself could be deleted.
-      log::Info("audit_checkpoint", {{"seq", c->seq}, {"records", c->records}, {"streams", c->streams},
-                                     {"signature", c->signature_base64}});
+      log::Info(
+          "audit_checkpoint",
+          {{"seq", c->seq}, {"records", c->records}, {"streams", c->streams}, {"signature", c->signature_base64}});
     }
     return {};
   });
@@ -249,7 +257,8 @@ int Serve(const ServeConfig& config) {
     ScheduleHousekeeping(**db, clock, "audit.checkpoint", audit::kRecommendedCheckpointInterval);
     metrics.AddCollector([w = worker.get()](std::string& out) {
       const auto& s = w->stats();
-      out += "# HELP wangban_jobs_total Background jobs by outcome (this process).\n# TYPE wangban_jobs_total counter\n";
+      out +=
+          "# HELP wangban_jobs_total Background jobs by outcome (this process).\n# TYPE wangban_jobs_total counter\n";
       out += "wangban_jobs_total{outcome=\"succeeded\"} " + std::to_string(s.succeeded.load()) + "\n";
       out += "wangban_jobs_total{outcome=\"retried\"} " + std::to_string(s.retried.load()) + "\n";
       out += "wangban_jobs_total{outcome=\"dead\"} " + std::to_string(s.dead.load()) + "\n";
@@ -395,8 +404,8 @@ int SeedDemo(const ServeConfig& config) {
   rules::RegisterRuleHandlers(handlers, rule_store, no_registry, SystemClock::Instance());
   workflow::Engine engine(*(*env)->db, SystemClock::Instance(), calendar, handlers);
   catalog::CatalogStore catalog(*(*env)->db, SystemClock::Instance());
-  cases::CaseService case_service(*(*env)->db, SystemClock::Instance(), calendar, catalog, engine,
-                                  cases::FileLookup(), cases::AuditSink());
+  cases::CaseService case_service(*(*env)->db, SystemClock::Instance(), calendar, catalog, engine, cases::FileLookup(),
+                                  cases::AuditSink());
   if (auto r = LoadDemoCatalog(catalog, engine, case_service); r) {
     if (auto rr = LoadDemoRules(rule_store); !rr) {
       std::fprintf(stderr, "wangban seed: %s\n", rr.error().message.c_str());

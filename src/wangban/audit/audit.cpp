@@ -130,22 +130,55 @@ CheckpointInfo CheckpointFromRow(const Row& row, bool created) {
   return info;
 }
 
+std::string HeadKey(std::string_view stream) { return "audit.head:" + std::string(stream); }
+
+struct StreamHead {
+  std::int64_t seq = 0;  // 0: the stream has no record yet
+  std::string hash_hex;
+};
+
+// The head of `stream` as this transaction left it, or read (and on PostgreSQL locked) now.
+Result<StreamHead> Head(Tx& tx, std::string_view stream) {
+  if (auto it = tx.scratch().find(HeadKey(stream)); it != tx.scratch().end()) {
+    const auto space = it->second.find(' ');
+    return StreamHead{std::stoll(it->second.substr(0, space)),
+                      space == std::string::npos ? std::string() : it->second.substr(space + 1)};
+  }
+  auto row = tx.QueryOne(tx.backend() == Backend::kPostgresql ? kLockHeadPg : kReadHeadSqlite,
+                         {{"stream", std::string(stream)}});
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return StreamHead{};
+  StreamHead head{(*row)->Int(0), (*row)->Text(1)};
+  if (head.seq < 1) {
+    return Fail(Error::Internal("audit: the head row of stream " + std::string(stream) +
+                                " is damaged; run `wangban audit verify`"));
+  }
+  return head;
+}
+
 }  // namespace
+
+Result<void> LockStream(Tx& tx, std::string_view stream) {
+  auto head = Head(tx, stream);
+  if (!head) return std::unexpected(head.error());
+  // A stream without a head row yet is not locked: its first Append inserts the row (a
+  // concurrent start of the stream is answered by "retry").
+  if (head->seq > 0) tx.scratch()[HeadKey(stream)] = std::to_string(head->seq) + " " + head->hash_hex;
+  return {};
+}
 
 Result<AppendedRecord> Append(Tx& tx, const Clock& clock, const Record& record) {
   if (auto v = Validate(record); !v) return std::unexpected(v.error());
   auto details = CanonicalDetails(record.details_json);
   if (!details) return std::unexpected(details.error());
 
-  auto head =
-      tx.QueryOne(tx.backend() == Backend::kPostgresql ? kLockHeadPg : kReadHeadSqlite, {{"stream", record.stream}});
+  auto head = Head(tx, record.stream);
   if (!head) return std::unexpected(head.error());
-  std::int64_t prev_seq = 0;
+  const std::int64_t prev_seq = head->seq;
   std::string prev_hash = internal::GenesisHash();
-  if (*head) {
-    prev_seq = (*head)->Int(0);
-    auto raw = internal::HexDecode((*head)->Text(1));
-    if (!raw || raw->size() != internal::kHashBytes || prev_seq < 1) {
+  if (prev_seq > 0) {
+    auto raw = internal::HexDecode(head->hash_hex);
+    if (!raw || raw->size() != internal::kHashBytes) {
       return Fail(Error::Internal("audit: the head row of stream " + record.stream +
                                   " is damaged; run `wangban audit verify`"));
     }
@@ -169,7 +202,7 @@ Result<AppendedRecord> Append(Tx& tx, const Clock& clock, const Record& record) 
   if (!hash) return std::unexpected(hash.error());
   out.hash = internal::HexEncode(*hash);
 
-  if (!*head) {
+  if (prev_seq == 0) {
     auto inserted = tx.Exec(kInsertHead, {{"stream", record.stream}, {"seq", out.seq}, {"hash", out.hash}});
     if (!inserted) {
       // Another transaction started this stream first; run again and append after its record.
@@ -177,13 +210,18 @@ Result<AppendedRecord> Append(Tx& tx, const Clock& clock, const Record& record) 
       return std::unexpected(inserted.error());
     }
   } else {
-    // Deferred (on PostgreSQL sent with the transaction's next statement); the guard is
-    // unreachable while the head row is locked (or SQLite's writer is alone).
-    auto moved = tx.Defer(kAdvanceHead,
-                          {{"seq", out.seq}, {"hash", out.hash}, {"stream", record.stream}, {"prev_seq", prev_seq}},
-                          {.changes = 1, .otherwise = Retry("audit: concurrent append to stream " + record.stream)});
+    // Deferred (on PostgreSQL sent with the transaction's next statement). The count is a guard
+    // that cannot fire while the head row is locked by this transaction, which on PostgreSQL it
+    // is: checked on SQLite only (where it costs nothing), so that on PostgreSQL the write can
+    // go with the COMMIT.
+    std::optional<std::int64_t> guard;
+    if (tx.backend() == Backend::kSqlite) guard = 1;
+    auto moved = tx.Defer(
+        kAdvanceHead, {{"seq", out.seq}, {"hash", out.hash}, {"stream", record.stream}, {"prev_seq", prev_seq}},
+        {.changes = guard, .otherwise = Retry("audit: concurrent append to stream " + record.stream)});
     if (!moved) return std::unexpected(moved.error());
   }
+  tx.scratch()[HeadKey(record.stream)] = std::to_string(out.seq) + " " + out.hash;
   auto inserted = tx.Defer(kInsertRecord,
                            {{"stream", record.stream},
                             {"seq", out.seq},

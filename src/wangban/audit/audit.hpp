@@ -78,6 +78,13 @@ struct StoredRecord {
 // stream's head row disagrees with its records; database errors as they come.
 Result<AppendedRecord> Append(storage::Tx& tx, const Clock& clock, const Record& record);
 
+// Locks the head row of `stream` for the rest of the transaction (PostgreSQL: SELECT ... FOR
+// UPDATE) and keeps the head in the transaction (Tx::scratch), as Append does after each record:
+// an Append later in the transaction reads nothing, and on PostgreSQL its writes go with the
+// COMMIT. For a transaction about to take a contended lock (a case number), so that the
+// stream's read comes before it. REQUIRES: `tx` is a write transaction.
+Result<void> LockStream(storage::Tx& tx, std::string_view stream);
+
 // Every record of `stream` in seq order (empty if there is none). Records are not verified here.
 Result<std::vector<StoredRecord>> ListStream(storage::Database& db, std::string_view stream);
 

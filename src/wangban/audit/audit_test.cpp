@@ -242,6 +242,53 @@ TEST_P(AuditTest, AnAppendRollsBackWithTheChangeItRecords) {
   EXPECT_TRUE(Check().ok);
 }
 
+// Several appends in one transaction, after LockStream, chain from the head the transaction
+// keeps (no read of their own); the kept head goes with a rolled-back write: writes that fail
+// and writes that commit, concurrently on one stream (on SQLite several share a group commit),
+// leave a chain without gaps.
+TEST_P(AuditTest, AppendsAfterLockStreamChainAndFailedWritesLeaveNoTrace) {
+  Add("case-L");
+  auto two = db_->TransactValue<std::int64_t>(storage::kReadWrite, [&](Tx& tx) -> Result<std::int64_t> {
+    if (auto locked = LockStream(tx, "case-L"); !locked) return std::unexpected(locked.error());
+    auto first = Append(tx, clock_, {.stream = "case-L", .actor = "a", .action = "case.submitted"});
+    if (!first) return std::unexpected(first.error());
+    auto second = Append(tx, clock_, {.stream = "case-L", .actor = "system", .action = "case.decided"});
+    if (!second) return std::unexpected(second.error());
+    return second->seq;
+  });
+  ASSERT_TRUE(two.has_value()) << two.error().message;
+  EXPECT_EQ(*two, 3);
+  constexpr int kThreads = 8;
+  constexpr int kEach = 20;
+  std::vector<std::thread> threads;
+  std::atomic<int> committed{0}, unexpected{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const bool fail = (t + i) % 2 == 0;
+        auto r = db_->Transact(storage::kReadWrite, [&](Tx& tx) -> Result<void> {
+          if (auto locked = LockStream(tx, "case-L"); !locked) return locked;
+          auto appended = Append(tx, clock_, {.stream = "case-L", .actor = "a", .action = "case.updated"});
+          if (!appended) return std::unexpected(appended.error());
+          if (fail) return Fail(Error::Conflict("the change failed", "planned"));
+          return {};
+        });
+        if (r) {
+          committed.fetch_add(1);
+        } else if (r.error().reason != "planned") {
+          unexpected.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(unexpected.load(), 0);
+  EXPECT_EQ(committed.load(), kThreads * kEach / 2);
+  auto report = Check();
+  EXPECT_TRUE(report.ok) << (report.first_bad ? report.first_bad->message : "");
+  EXPECT_EQ(report.records, 3 + kThreads * kEach / 2);
+}
+
 TEST_P(AuditTest, ConcurrentWritersOfDifferentStreams) {
   constexpr int kThreads = 8;
   constexpr int kEach = 40;

@@ -151,8 +151,13 @@ namespace {
 // Writes the case back if nobody changed it since it was read; a concurrent change makes the
 // whole transaction run again (Database::Transact retries kUnavailable "retry"), or, with
 // `stale_is_conflict`, fails with reason kStale (the caller checks again from the start).
+// `locked`: the transaction holds the case row's lock and saw the version it read (PostgreSQL,
+// LockForWrite), so no count is checked and, deferred, the write can go with the COMMIT.
 Result<void> Save(Tx& tx, const CaseService::Loaded& c, Timestamp now, bool stale_is_conflict = false,
-                  const std::string* clock_json = nullptr);
+                  const std::string* clock_json = nullptr, bool locked = false);
+
+// PostgreSQL: locks the case row if it is still at `version`; kStale (a conflict) if not.
+Result<void> LockForWrite(Tx& tx, const CaseService::Loaded& c);
 
 }  // namespace
 
@@ -160,8 +165,17 @@ Result<void> Save(Tx& tx, const CaseService::Loaded& c, Timestamp now, bool stal
 
 namespace {
 
+Result<void> LockForWrite(Tx& tx, const CaseService::Loaded& c) {
+  auto row = tx.QueryOne("SELECT version FROM cases WHERE id = :id FOR UPDATE", {{"id", c.id}});
+  if (!row) return std::unexpected(row.error());
+  if (!*row || (*row)->Int(0) != c.version) {
+    return Fail(Error::Conflict("the case changed while it was checked", std::string(kStale)));
+  }
+  return {};
+}
+
 Result<void> Save(Tx& tx, const CaseService::Loaded& c, Timestamp now, bool stale_is_conflict,
-                  const std::string* clock_json) {
+                  const std::string* clock_json, bool locked) {
   // Deferred: on PostgreSQL it goes with the next statement, and a stale case fails that one.
   return tx.Defer(
       "UPDATE cases SET number = :number, item_version = :iv, status = :status, form = :form, instance_id = :inst,"
@@ -183,7 +197,7 @@ Result<void> Save(Tx& tx, const CaseService::Loaded& c, Timestamp now, bool stal
        {"now", ToMicros(now)},
        {"id", c.id},
        {"v", c.version}},
-      {.changes = 1,
+      {.changes = locked ? std::nullopt : std::optional<std::int64_t>(1),
        .otherwise = stale_is_conflict ? Error::Conflict("the case changed while it was checked", std::string(kStale))
                                       : Retry("the case changed meanwhile")});
 }
@@ -228,7 +242,8 @@ static Result<void> Record(Tx& tx, const CaseService::Loaded& c, const Principal
     json details = {{"status", c.status}, {"event", e.type}};
     if (actor && actor->acting_for) details["acting_for"] = actor->acting_for->user_id;
     if (e.data.contains("outcome")) details["outcome"] = e.data["outcome"];
-    if (auto a = audit(tx, {c.id, actor ? actor->user_id : "system", "case." + e.type, c.Subject(), details.dump()});
+    if (auto a =
+            audit.append(tx, {c.id, actor ? actor->user_id : "system", "case." + e.type, c.Subject(), details.dump()});
         !a) {
       return a;
     }
@@ -833,6 +848,17 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
       Loaded c = checked->c;  // this function may run again: start from the checked copy
       const ordered_json& doc = checked->item->doc;
       const Timestamp now = checked->now;
+      // PostgreSQL: the rows this transaction writes after taking the number (below) are
+      // locked before it — the case row at the version checked, the audit stream's head — so
+      // that nothing is read while the number's row is locked, and the writes after it go in
+      // one round trip with the COMMIT.
+      const bool pg = tx.backend() == storage::Backend::kPostgresql;
+      if (pg) {
+        if (auto locked = LockForWrite(tx, c); !locked) return std::unexpected(locked.error());
+        if (audit_.lock) {
+          if (auto locked = audit_.lock(tx, c.id); !locked) return std::unexpected(locked.error());
+        }
+      }
       auto started = engine_.Start(tx, doc.value("process_key", ""), c.id, checked->vars);
       if (!started) return std::unexpected(started.error());
       c.instance_id = started->instance_id;
@@ -851,9 +877,9 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
       }
       // The number: region, date, and the next sequence of that region and day. Taken as late
       // as the rows that carry it allow: on PostgreSQL the sequence row stays locked until the
-      // commit, and every other submission of the region and day waits for it. After it, the
-      // writes are deferred (Tx::Defer) but for the audit trail's head row: on PostgreSQL they
-      // go in two round trips with the COMMIT, not one each.
+      // commit, and every other submission of the region and day waits for it. After it, every
+      // write is deferred (Tx::Defer) and reads nothing: on PostgreSQL they go with the COMMIT
+      // in one round trip (two for a case decided at once, whose decision reads the process).
       const std::string day = FormatIsoDate(ChinaDate(now));
       std::string compact_day;
       for (char ch : day) {
@@ -867,7 +893,7 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
       char buf[16];
       std::snprintf(buf, sizeof buf, "%06lld", static_cast<long long>((*seq)->Int(0)));
       c.number = c.region + "-" + compact_day + "-" + buf;
-      if (auto e = Save(tx, c, now, /*stale_is_conflict=*/true, &checked->clock_json); !e) {
+      if (auto e = Save(tx, c, now, /*stale_is_conflict=*/true, &checked->clock_json, /*locked=*/pg); !e) {
         return std::unexpected(e.error());
       }
       c.version += 1;
@@ -1075,7 +1101,8 @@ Result<CaseResult> CaseService::Get(const Principal& p, std::string_view case_id
     if (!viewer) return std::unexpected(viewer.error());
     const Timestamp now = clock_.Now();
     if (*viewer == Viewer::kStaff && audit_) {
-      if (auto a = audit_(tx, {c->id, p.user_id, "case.opened", c->Subject(), json({{"status", c->status}}).dump()});
+      if (auto a =
+              audit_.append(tx, {c->id, p.user_id, "case.opened", c->Subject(), json({{"status", c->status}}).dump()});
           !a) {
         return std::unexpected(a.error());
       }
@@ -1110,8 +1137,8 @@ Result<FileRef> CaseService::MaterialFile(const Principal& p, std::string_view c
     if (!*row) return Fail(Error::NotFound("no uploaded file for this material"));
     const std::string id = (*row)->Text(0);
     if (*viewer == Viewer::kStaff && audit_) {
-      if (auto a = audit_(tx, {c->id, p.user_id, "material.downloaded", c->Subject(),
-                               json({{"material_code", code}, {"file_id", id}}).dump()});
+      if (auto a = audit_.append(tx, {c->id, p.user_id, "material.downloaded", c->Subject(),
+                                      json({{"material_code", code}, {"file_id", id}}).dump()});
           !a) {
         return std::unexpected(a.error());
       }

@@ -50,7 +50,14 @@ struct AuditEvent {
   std::string subject;  // the case number (or id for drafts)
   std::string details_json;
 };
-using AuditSink = std::function<Result<void>(storage::Tx&, const AuditEvent&)>;
+// The audit module as the cases see it: `append` a record; `lock` the case's stream before a
+// transaction takes a contended lock (the case number), so that its appends read nothing after
+// it (optional).
+struct AuditSink {
+  std::function<Result<void>(storage::Tx&, const AuditEvent&)> append;
+  std::function<Result<void>(storage::Tx&, std::string_view stream)> lock;
+  explicit operator bool() const { return static_cast<bool>(append); }
+};
 
 struct CaseConfig {
   WarningPolicy warnings;  // yellow share of the limit

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -124,6 +125,16 @@ class Tx {
  public:
   // Runs a multi-statement script without parameters (migrations only).
   virtual Result<void> ExecScript(std::string_view sql) = 0;
+
+  // Small values the code running in the transaction keeps for its later statements (the head
+  // of an audit stream it locked, say), by key. Empty at the start of every transaction (and of
+  // every write of a SQLite group commit).
+  std::map<std::string, std::string, std::less<>>& scratch() { return scratch_; }
+
+ private:
+  std::map<std::string, std::string, std::less<>> scratch_;
+
+ public:
 };
 
 struct TxOptions {

@@ -923,6 +923,7 @@ class SociDatabase final : public Database {
       return fail_all(r.error());
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
+      tx.scratch().clear();
       if (auto r = tx.Exec("SAVEPOINT wb_write", {}); !r) return give_up(r.error());
       Result<void> r;
       try {
