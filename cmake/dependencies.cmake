@@ -13,6 +13,11 @@ pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(XLSXWRITER REQUIRED IMPORTED_TARGET xlsxwriter)
 pkg_check_modules(MINIZIP REQUIRED IMPORTED_TARGET minizip)
 find_package(PostgreSQL REQUIRED)
+# The server's allocator: tcmalloc (gperftools, the minimal library without the profiler);
+# docs/architecture.md says why. The sanitizers bring their own allocator.
+if(WANGBAN_TCMALLOC AND NOT WANGBAN_SANITIZE)
+  pkg_check_modules(TCMALLOC REQUIRED IMPORTED_TARGET libtcmalloc_minimal)
+endif()
 
 # SOCI 4.0 ships no CMake package on Debian.
 find_path(SOCI_INCLUDE_DIR soci/soci.h REQUIRED)

@@ -8,7 +8,7 @@ BUILD_PKGS=(
   librestinio-dev libasio-dev libhttp-parser-dev libfmt-dev
   nlohmann-json3-dev libspdlog-dev libcli11-dev
   libsoci-dev libboost-dev libsqlite3-dev libpq-dev
-  libssl-dev libsodium-dev libpugixml-dev
+  libssl-dev libsodium-dev libpugixml-dev libgoogle-perftools-dev
   libxlsxwriter-dev libminizip-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
