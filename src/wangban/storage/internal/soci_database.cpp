@@ -589,7 +589,16 @@ class SociTx final : public Tx {
       PgResult sync(PQgetResult(conn));
       ok = sync && PQresultStatus(sync.get()) == PGRES_PIPELINE_SYNC;
     }
-    if (PQexitPipelineMode(conn) != 1) ok = false;
+    if (PQexitPipelineMode(conn) != 1) {
+      // Results left unread after a broken exchange: read what remains and leave again; a
+      // connection that still cannot is replaced when it goes back to the pool.
+      ok = false;
+      for (int i = 0; i < 64 && PQpipelineStatus(conn) != PQ_PIPELINE_OFF; ++i) {
+        while (PGresult* rest = PQgetResult(conn)) PQclear(rest);
+        if (PQexitPipelineMode(conn) == 1) break;
+        if (PQstatus(conn) != CONNECTION_OK) break;
+      }
+    }
     if (failed) return Fail(std::move(*failed));
     if (!ok) return Fail(PgResultError(conn, nullptr));
     return last;
@@ -819,9 +828,12 @@ class SociDatabase final : public Database {
 
   // Returns a session to the pool; a session that failed is checked and replaced if broken.
   void Release(std::unique_ptr<soci::session> session, bool healthy) {
-    if (!healthy && config_.backend == Backend::kPostgresql) {
+    if (config_.backend == Backend::kPostgresql) {
       auto* be = static_cast<soci::postgresql_session_backend*>(session->get_backend());
-      if (be == nullptr || PQstatus(be->conn_) != CONNECTION_OK) {
+      // A connection that is lost, still inside a transaction, or left in pipeline mode is
+      // replaced (cheap checks of libpq's own state, made on every return).
+      if (be == nullptr || PQstatus(be->conn_) != CONNECTION_OK || PQpipelineStatus(be->conn_) != PQ_PIPELINE_OFF ||
+          (!healthy && PQtransactionStatus(be->conn_) != PQTRANS_IDLE)) {
         auto fresh = Connect();
         if (fresh) {
           if (be != nullptr) DropPgStatements(be->conn_);
