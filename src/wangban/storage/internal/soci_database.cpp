@@ -437,6 +437,7 @@ class SociTx final : public Tx {
     if (backend_ == Backend::kSqlite) {
       return RunSqlite(SqliteHandle(), Statements(), sql, params, [](sqlite_api::sqlite3_stmt*) {});
     }
+    sent_ = true;
     if (!deferred_.empty()) {
       // A count checked on this side cannot stop a COMMIT already sent after its statement:
       // deferred statements with checks run (and are checked) before the COMMIT goes.
@@ -456,8 +457,13 @@ class SociTx final : public Tx {
 
   // Runs what is still deferred (PostgreSQL), for a transaction that ends without a statement
   // of its own (autocommit).
+  // Whether anything reached the server (PostgreSQL): a transaction whose deferred BEGIN never
+  // went needs no ROLLBACK.
+  bool sent() const { return sent_; }
+
   Result<void> Flush() {
     if (deferred_.empty()) return {};
+    sent_ = true;
     auto r = RunPipeline({}, {}, nullptr);
     if (!r) return std::unexpected(r.error());
     return {};
@@ -481,6 +487,7 @@ class SociTx final : public Tx {
       if (!done) return std::unexpected(done.error());
       return rows;
     }
+    sent_ = true;
     Rows rows;
     auto done = deferred_.empty() ? RunPg(PgHandle(), PgCache(), sql, params, &rows) : RunPipeline(sql, params, &rows);
     if (!done) return std::unexpected(done.error());
@@ -501,6 +508,9 @@ class SociTx final : public Tx {
       }
       return {};
     }
+    // What is deferred (a BEGIN, say) goes first.
+    if (auto flushed = Flush(); !flushed) return flushed;
+    sent_ = true;
     auto* be = static_cast<soci::postgresql_session_backend*>(session_.get_backend());
     PGresult* res = PQexec(be->conn_, text.c_str());
     const ExecStatusType status = PQresultStatus(res);
@@ -610,6 +620,7 @@ class SociTx final : public Tx {
     Check check;
   };
   std::vector<Deferred> deferred_;
+  bool sent_ = false;
 
   PGconn* PgHandle() { return static_cast<soci::postgresql_session_backend*>(session_.get_backend())->conn_; }
   PgStatements& PgCache() {
@@ -981,7 +992,9 @@ class SociDatabase final : public Database {
       const char* begin = options.serializable ? (options.write ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
                                                                 : "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY")
                                                : (options.write ? "BEGIN" : "BEGIN READ ONLY");
-      if (auto begun = tx.Exec(begin, {}); !begun) {
+      // Sent with the transaction's first statement (one round trip less); its failure is
+      // that statement's.
+      if (auto begun = tx.Defer(begin, {}, {}); !begun) {
         Release(std::move(session), false);
         return Fail(std::move(begun.error()));
       }
@@ -1003,7 +1016,7 @@ class SociDatabase final : public Database {
       }
       // After a failed statement or commit: the simple-query ROLLBACK, which PostgreSQL takes
       // in any transaction state (a no-op after a failed COMMIT, which ended the transaction).
-      if (!result) PgRollback(*session);
+      if (!result && tx.sent()) PgRollback(*session);
     }
     Release(std::move(session), healthy && (result || result.error().code != ErrorCode::kUnavailable));
     return result;
