@@ -254,6 +254,27 @@ TEST_P(DatabaseTest, AFailedDeferredWriteFailsItsTransaction) {
   EXPECT_EQ(Count(), 2);
 }
 
+// A callback that goes on past a failed statement and returns success: on PostgreSQL the
+// failure aborted the transaction, whose COMMIT then rolls back, and Transact must say so; on
+// SQLite only the failed statement is undone and the rest commits.
+TEST_P(DatabaseTest, ACommitAfterAnIgnoredFailureIsNotReportedAsCommitted) {
+  ASSERT_TRUE(Insert(1, "a").has_value());
+  auto r = db_->Transact(kReadWrite, [](Tx& tx) -> Result<void> {
+    if (auto ok = tx.Exec("INSERT INTO t (id, name) VALUES (2, 'b')"); !ok) return std::unexpected(ok.error());
+    (void)tx.Exec("INSERT INTO t (id, name) VALUES (1, 'dup')");  // fails; the error is dropped
+    return {};
+  });
+  if (GetParam() == "postgresql") {
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, ErrorCode::kInternal);
+    EXPECT_EQ(Count(), 1);
+  } else {
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(Count(), 2);
+  }
+  ASSERT_TRUE(Insert(3, "c").has_value());  // the connection is fine afterwards
+}
+
 TEST_P(DatabaseTest, ClassifiesConstraintViolations) {
   ASSERT_TRUE(Insert(1, "a").has_value());
   auto dup = Insert(2, "a");

@@ -395,6 +395,11 @@ Result<std::int64_t> ReadPgResult(PGconn* conn, PgStatements& statements, std::s
     if (state && std::string_view(state) == "26000") statements.Forget(sql);
     return Fail(PgResultError(conn, res));
   }
+  // PostgreSQL answers COMMIT in a transaction that an earlier statement failed with ROLLBACK,
+  // not with an error: a caller that went on past a failed statement must not hear "committed".
+  if (sql == "COMMIT" && std::string_view(PQcmdStatus(const_cast<PGresult*>(res))) == "ROLLBACK") {
+    return Fail(Error::Internal("the transaction was rolled back: a statement in it had failed"));
+  }
   const char* affected = PQcmdTuples(const_cast<PGresult*>(res));
   if (status == PGRES_COMMAND_OK) return affected && *affected ? std::strtoll(affected, nullptr, 10) : 0;
   const int nrows = PQntuples(res);
