@@ -1437,7 +1437,7 @@ Result<CaseResult> CaseService::Complete(const Principal& p, std::string_view ta
                 if (auto e = bad.Finish(); !e) return std::unexpected(e.error());
               }
               workflow::Value::Object data;
-              auto moved = engine_.Complete(tx, task_id, actor, done.outcome, done.opinion, data);
+              auto moved = engine_.Complete(tx, *task, actor, done.outcome, done.opinion, data);
               if (!moved) return std::unexpected(moved.error());
               if (auto e = AfterTransition(tx, *c, p, done, *moved, now); !e) return std::unexpected(e.error());
             }

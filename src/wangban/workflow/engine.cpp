@@ -80,6 +80,7 @@ TaskView TaskFromRow(const Row& r) {
   t.id = r.Text(0);
   t.instance_id = r.Text(1);
   t.node_id = r.Text(2);
+  t.token_id = r.Int(3);
   t.name = r.Text(4);
   if (auto mi = r.OptInt(5)) t.mi_index = static_cast<int>(*mi);
   if (!r.Text(6).empty()) t.outcomes = SplitOutcomes(r.Text(6));
@@ -397,15 +398,16 @@ Result<Transition> Engine::Complete(std::string_view task_id, const TaskActor& a
 
 Result<Transition> Engine::Complete(Tx& tx, std::string_view task_id, const TaskActor& actor, std::string_view outcome,
                                     std::string_view opinion, const Value::Object& data) {
+  auto task = GetTask(tx, task_id);
+  if (!task) return std::unexpected(task.error());
+  return Complete(tx, *task, actor, outcome, opinion, data);
+}
+
+Result<Transition> Engine::Complete(Tx& tx, const TaskView& task, const TaskActor& actor, std::string_view outcome,
+                                    std::string_view opinion, const Value::Object& data) {
   {
-    auto row = tx.QueryOne(std::string(kSelectTask) + " WHERE t.id = :id", {{"id", std::string(task_id)}});
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return Fail(Error::NotFound("no such task"));
-    const TaskView task = TaskFromRow(**row);
-    const std::int64_t token = (*row)->Int(3);
-    auto groups = Candidates(tx, task.id);
-    if (!groups) return std::unexpected(groups.error());
-    if (!IsCandidate(*groups, actor)) {
+    const std::int64_t token = task.token_id;
+    if (!IsCandidate(task.candidates, actor)) {
       return Fail(Error{.code = ErrorCode::kForbidden,
                         .message = "you are not a candidate for this task",
                         .reason = "not_a_candidate"});

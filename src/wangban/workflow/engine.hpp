@@ -62,6 +62,7 @@ struct TaskView {
   std::optional<Timestamp> due_at;
   std::optional<Timestamp> completed_at;
   std::int64_t version = 0;
+  std::int64_t token_id = 0;  // the token the task belongs to
 };
 
 struct InstanceView {
@@ -129,6 +130,9 @@ class Engine {
   // The same inside the caller's transaction (cases record their own change with it).
   Result<Transition> Complete(storage::Tx& tx, std::string_view task_id, const TaskActor& actor,
                               std::string_view outcome, std::string_view opinion, const Value::Object& data);
+  // The same for a task the caller read in this transaction (GetTask), without reading it again.
+  Result<Transition> Complete(storage::Tx& tx, const TaskView& task, const TaskActor& actor, std::string_view outcome,
+                              std::string_view opinion, const Value::Object& data);
   // Delivers a message to the instance's token waiting for it. kNotFound if none waits.
   Result<Transition> Correlate(std::string_view instance_id, std::string_view message, const Value::Object& payload);
   // The same inside the caller's transaction.
