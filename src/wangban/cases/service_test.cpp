@@ -66,16 +66,20 @@ class CaseServiceTest : public ::testing::TestWithParam<std::string> {
     worker_ = std::make_unique<jobs::Worker>(*db_, clock_, registry_);
   }
 
+  // A complete housing application form.
+  static json HousingForm() {
+    return {{"applicant_name", "张三"},
+            {"id_number", "460100199001011230"},
+            {"phone", "13800000001"},
+            {"household_size", 3},
+            {"monthly_income", 1800},
+            {"current_housing_area", 9.5},
+            {"hukou_type", "本市户籍"},
+            {"address", {{"district", "龙华区"}, {"street", "金贸街道"}, {"detail", "国贸路1号1栋101"}}}};
+  }
+
   std::string Submitted() {
-    json form = {{"applicant_name", "张三"},
-                 {"id_number", "460100199001011230"},
-                 {"phone", "13800000001"},
-                 {"household_size", 3},
-                 {"monthly_income", 1800},
-                 {"current_housing_area", 9.5},
-                 {"hukou_type", "本市户籍"},
-                 {"address", {{"district", "龙华区"}, {"street", "金贸街道"}, {"detail", "国贸路1号1栋101"}}}};
-    auto created = service_->Create(Person(), kHousing, form.dump());
+    auto created = service_->Create(Person(), kHousing, HousingForm().dump());
     EXPECT_TRUE(created.has_value()) << (created ? "" : created.error().message);
     const std::string id = created->id;
     EXPECT_TRUE(service_->PutMaterial(Person(), id, "M01", {.license_id = "EL-1"}).has_value());
@@ -198,15 +202,7 @@ class InterposedDatabase final : public storage::Database {
 TEST_P(CaseServiceTest, ASubmissionChecksAgainWhenTheCaseChangesAfterItsChecks) {
   InterposedDatabase interposed(*db_);
   CaseService service(interposed, clock_, calendar_, *catalog_, *engine_, FileLookup(), AuditSink());
-  json form = {{"applicant_name", "张三"},
-               {"id_number", "460100199001011230"},
-               {"phone", "13800000001"},
-               {"household_size", 3},
-               {"monthly_income", 1800},
-               {"current_housing_area", 9.5},
-               {"hukou_type", "本市户籍"},
-               {"address", {{"district", "龙华区"}, {"street", "金贸街道"}, {"detail", "国贸路1号1栋101"}}}};
-  auto created = service.Create(Person(), kHousing, form.dump());
+  auto created = service.Create(Person(), kHousing, HousingForm().dump());
   ASSERT_TRUE(created.has_value()) << created.error().message;
   const std::string id = created->id;
   ASSERT_TRUE(service.PutMaterial(Person(), id, "M01", {.license_id = "EL-1"}).has_value());

@@ -70,30 +70,36 @@ class SqliteStatements {
   std::map<std::string, sqlite_api::sqlite3_stmt*, std::less<>> statements_;
 };
 
-std::mutex& StatementCachesMutex() {
-  static std::mutex m;
-  return m;
-}
-std::map<sqlite_api::sqlite3*, std::unique_ptr<SqliteStatements>>& StatementCaches() {
-  static std::map<sqlite_api::sqlite3*, std::unique_ptr<SqliteStatements>> caches;
-  return caches;
-}
-SqliteStatements& StatementsFor(sqlite_api::sqlite3* db) {
-  std::lock_guard lock(StatementCachesMutex());
-  auto& slot = StatementCaches()[db];
-  if (!slot) slot = std::make_unique<SqliteStatements>();
-  return *slot;
-}
-// Finalizes a connection's statements; REQUIRES: before the connection closes.
-void DropStatements(sqlite_api::sqlite3* db) {
-  std::unique_ptr<SqliteStatements> dropped;
-  {
-    std::lock_guard lock(StatementCachesMutex());
-    auto it = StatementCaches().find(db);
-    if (it == StatementCaches().end()) return;
-    dropped = std::move(it->second);
-    StatementCaches().erase(it);
+// The statement caches of every open connection, by the connection's native handle (SQLite's
+// sqlite3*, libpq's PGconn*). Each connection is used by one thread at a time; the map has a lock.
+template <typename Handle, typename Cache>
+class ConnectionCaches {
+ public:
+  Cache& For(Handle h) {
+    std::lock_guard lock(mutex_);
+    auto& slot = caches_[h];
+    if (!slot) slot = std::make_unique<Cache>();
+    return *slot;
   }
+  // Destroys a connection's cache (SQLite: finalizes its statements). REQUIRES: before the
+  // connection closes; a new connection may get the same handle.
+  void Drop(Handle h) {
+    std::unique_ptr<Cache> dropped;  // destroyed after the lock is released
+    std::lock_guard lock(mutex_);
+    auto it = caches_.find(h);
+    if (it == caches_.end()) return;
+    dropped = std::move(it->second);
+    caches_.erase(it);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<Handle, std::unique_ptr<Cache>> caches_;
+};
+
+ConnectionCaches<sqlite_api::sqlite3*, SqliteStatements>& SqliteCaches() {
+  static ConnectionCaches<sqlite_api::sqlite3*, SqliteStatements> caches;
+  return caches;
 }
 
 Error SqliteError(sqlite_api::sqlite3* db, int rc) {
@@ -284,29 +290,9 @@ class PgStatements {
   std::uint64_t next_ = 0;
 };
 
-std::mutex& PgCachesMutex() {
-  static std::mutex m;
-  return m;
-}
-std::map<PGconn*, std::unique_ptr<PgStatements>>& PgCaches() {
-  static std::map<PGconn*, std::unique_ptr<PgStatements>> caches;
+ConnectionCaches<PGconn*, PgStatements>& PgCaches() {
+  static ConnectionCaches<PGconn*, PgStatements> caches;
   return caches;
-}
-PgStatements& PgStatementsFor(PGconn* conn) {
-  std::lock_guard lock(PgCachesMutex());
-  auto& slot = PgCaches()[conn];
-  if (!slot) slot = std::make_unique<PgStatements>();
-  return *slot;
-}
-// Forgets a connection's statements; REQUIRES: before the connection closes (a new connection
-// may get the same address).
-void DropPgStatements(PGconn* conn) {
-  std::unique_ptr<PgStatements> dropped;
-  std::lock_guard lock(PgCachesMutex());
-  auto it = PgCaches().find(conn);
-  if (it == PgCaches().end()) return;
-  dropped = std::move(it->second);
-  PgCaches().erase(it);
 }
 
 // A column's value as SOCI 4.0 typed it before: integers (and booleans, as 0/1) as integers,
@@ -538,7 +524,7 @@ class SociTx final : public Tx {
   // The connection's statement cache, found once per transaction (the map of caches is shared
   // by every thread and has a lock).
   SqliteStatements& Statements() {
-    if (statements_ == nullptr) statements_ = &StatementsFor(SqliteHandle());
+    if (statements_ == nullptr) statements_ = &SqliteCaches().For(SqliteHandle());
     return *statements_;
   }
 
@@ -629,7 +615,7 @@ class SociTx final : public Tx {
 
   PGconn* PgHandle() { return static_cast<soci::postgresql_session_backend*>(session_.get_backend())->conn_; }
   PgStatements& PgCache() {
-    if (pg_statements_ == nullptr) pg_statements_ = &PgStatementsFor(PgHandle());
+    if (pg_statements_ == nullptr) pg_statements_ = &PgCaches().For(PgHandle());
     return *pg_statements_;
   }
 
@@ -656,7 +642,7 @@ class SociDatabase final : public Database {
     if (config_.backend == Backend::kPostgresql) {
       std::lock_guard lock(mutex_);
       for (auto& session : idle_) {
-        DropPgStatements(static_cast<soci::postgresql_session_backend*>(session->get_backend())->conn_);
+        PgCaches().Drop(static_cast<soci::postgresql_session_backend*>(session->get_backend())->conn_);
       }
       return;
     }
@@ -665,10 +651,10 @@ class SociDatabase final : public Database {
     // Cached statements must be finalized before their connections close.
     std::lock_guard lock(mutex_);
     for (auto& session : idle_) {
-      DropStatements(static_cast<soci::sqlite3_session_backend*>(session->get_backend())->conn_);
+      SqliteCaches().Drop(static_cast<soci::sqlite3_session_backend*>(session->get_backend())->conn_);
     }
     std::lock_guard writer(sqlite_writer_mutex_);
-    if (writer_) DropStatements(static_cast<soci::sqlite3_session_backend*>(writer_->get_backend())->conn_);
+    if (writer_) SqliteCaches().Drop(static_cast<soci::sqlite3_session_backend*>(writer_->get_backend())->conn_);
   }
 
   Result<void> Open() {
@@ -852,7 +838,7 @@ class SociDatabase final : public Database {
           (!healthy && PQtransactionStatus(be->conn_) != PQTRANS_IDLE)) {
         auto fresh = Connect();
         if (fresh) {
-          if (be != nullptr) DropPgStatements(be->conn_);
+          if (be != nullptr) PgCaches().Drop(be->conn_);
           session = std::move(*fresh);
         }
         // If reconnecting fails the broken session goes back; the next user reconnects.
