@@ -54,6 +54,12 @@ int Main(int argc, char** argv) {
   serve_cmd->add_option("--session-idle-minutes", serve.session_idle_minutes, "idle session timeout")
       ->check(CLI::Range(1, 24 * 60))
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--session-cache-seconds", serve.session_cache_seconds,
+                   "trust a session read from the database this long (revocations by other server processes "
+                   "apply within it; 0: read every request)")
+      ->check(CLI::Range(0, 300))
+      ->capture_default_str();
   serve_cmd->add_option("--session-absolute-hours", serve.session_absolute_hours, "absolute session lifetime")
       ->check(CLI::Range(1, 24 * 30))
       ->capture_default_str();

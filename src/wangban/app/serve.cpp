@@ -95,6 +95,7 @@ Result<identity::PiiCipher> LoadPiiCipher(const ServeConfig& config, storage::Ba
 identity::IdentityConfig IdentityConfigFor(const ServeConfig& config) {
   identity::IdentityConfig c;
   c.session_idle = std::chrono::minutes(config.session_idle_minutes);
+  c.session_cache_ttl = std::chrono::seconds(config.session_cache_seconds);
   c.session_absolute = std::chrono::hours(config.session_absolute_hours);
   c.password_hash = HashParams(config.password_hash_cost);
   return c;

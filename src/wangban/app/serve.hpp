@@ -36,6 +36,7 @@ struct ServeConfig {
   bool test_clock = false;  // run on a fake clock moved through /api/v1/test/clock
   bool secure_cookies = false;
   int session_idle_minutes = 30;
+  int session_cache_seconds = 5;
   int session_absolute_hours = 12;
   std::string password_hash_cost = "interactive";  // interactive | moderate | minimum (tests)
 };

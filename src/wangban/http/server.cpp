@@ -22,6 +22,7 @@
 
 #include "wangban/common/ids.hpp"
 #include "wangban/common/log.hpp"
+#include "wangban/common/thread_name.hpp"
 #include "wangban/http/error_mapping.hpp"
 #include "wangban/http/internal/static_files.hpp"
 #include "wangban/http/internal/worker_pool.hpp"
@@ -296,6 +297,7 @@ class Server::Impl final : public internal::BodyLimitResolver {
     });
     for (int i = 0; i < std::max(1, options_.io_threads); ++i) {
       io_threads_.emplace_back([this] {
+        SetThreadName("wb-io");
         for (;;) {
           try {
             io_.run();

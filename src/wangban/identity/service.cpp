@@ -13,6 +13,7 @@
 #include "wangban/identity/id_number.hpp"
 #include "wangban/identity/internal/crypto.hpp"
 #include "wangban/identity/internal/region_code.hpp"
+#include "wangban/identity/internal/session_cache.hpp"
 #include "wangban/identity/mask.hpp"
 #include "wangban/identity/phone.hpp"
 #include "wangban/identity/uscc.hpp"
@@ -186,7 +187,8 @@ auto IdentityService::WithHashSlot(F&& f) {
 IdentityService::IdentityService(storage::Database& db, const Clock& clock, const PiiCipher& cipher,
                                  RealNameRegistry& registry, IdentityConfig config)
     : db_(db), clock_(clock), cipher_(cipher), registry_(registry), config_(config),
-      hash_slots_(std::make_shared<HashSlots>()) {
+      hash_slots_(std::make_shared<HashSlots>()),
+      sessions_(std::make_shared<internal::SessionCache>(config_.session_cache_entries)) {
   hash_slots_->free = config_.max_concurrent_hashes > 0
                           ? config_.max_concurrent_hashes
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
@@ -606,30 +608,49 @@ Result<Principal> IdentityService::Authenticate(std::string_view token) {
     return Fail(invalid);
   }
   const std::string hash = TokenHash(token);
+  const std::int64_t now = ToMicros(clock_.Now());
+  const auto micros = [](auto d) { return std::chrono::duration_cast<std::chrono::microseconds>(d).count(); };
+  const std::int64_t idle = micros(config_.session_idle);
+  const std::int64_t ttl = micros(config_.session_cache_ttl);
+  const Error expired{.code = ErrorCode::kUnauthenticated, .message = "the session has ended; log in again",
+                      .reason = "session_expired"};
+  const auto live = [&](const internal::CachedSession& s) { return now < s.expires_at && now - s.last_seen_at < idle; };
+  // last_seen_at is written at most every session_touch_interval.
+  const auto touch = [&](internal::CachedSession& s) -> Result<Principal> {
+    if (now - s.last_seen_at >= micros(config_.session_touch_interval)) {
+      auto touched = db_.Transact(storage::kReadWrite, [&](Tx& tx) -> Result<void> {
+        return Ok(tx.Exec("UPDATE sessions SET last_seen_at = :t WHERE id = :id AND revoked_at IS NULL",
+                          {{"t", now}, {"id", s.principal.session_id}}));
+      });
+      if (!touched) return Fail(touched.error());
+      s.last_seen_at = now;
+      sessions_->Touched(hash, now);
+    }
+    return s.principal;
+  };
+
+  if (ttl > 0) {
+    if (auto cached = sessions_->Find(hash); cached && now >= cached->read_at && now - cached->read_at < ttl) {
+      if (live(*cached)) return touch(*cached);
+      sessions_->Erase(hash);  // ended as far as this copy knows: the database decides
+    }
+  }
+  const std::uint64_t generation = sessions_->generation();  // before the read (SessionCache)
   auto row = db_.TransactValue<std::optional<Row>>(storage::kReadOnly,
                                                    [&](Tx& tx) { return tx.QueryOne(kSelectSession, {{"h", hash}}); });
   if (!row) return Fail(row.error());
   if (!*row) return Fail(invalid);
   const Row& r = **row;
-  const std::int64_t now = ToMicros(clock_.Now());
-  const std::int64_t idle = std::chrono::duration_cast<std::chrono::microseconds>(config_.session_idle).count();
-  const Error expired{.code = ErrorCode::kUnauthenticated, .message = "the session has ended; log in again",
-                      .reason = "session_expired"};
-  if (!r.IsNull(4) || now >= r.Int(3) || now - r.Int(2) >= idle || r.Text(7) != "active") {
-    return Fail(expired);
-  }
-  Principal p = PrincipalFromRow(r, 5, 6, 8, r.Text(1));
-  p.session_id = r.Text(0);
-  const std::int64_t touch =
-      std::chrono::duration_cast<std::chrono::microseconds>(config_.session_touch_interval).count();
-  if (now - r.Int(2) >= touch) {
-    auto touched = db_.Transact(storage::kReadWrite, [&](Tx& tx) -> Result<void> {
-      return Ok(tx.Exec("UPDATE sessions SET last_seen_at = :t WHERE id = :id AND revoked_at IS NULL",
-                        {{"t", now}, {"id", p.session_id}}));
-    });
-    if (!touched) return Fail(touched.error());
-  }
-  return p;
+  if (!r.IsNull(4) || r.Text(7) != "active") return Fail(expired);
+  internal::CachedSession session{.principal = PrincipalFromRow(r, 5, 6, 8, r.Text(1)),
+                                  .last_seen_at = r.Int(2),
+                                  .expires_at = r.Int(3),
+                                  .read_at = now};
+  session.principal.session_id = r.Text(0);
+  if (!live(session)) return Fail(expired);
+  auto principal = touch(session);
+  if (principal && ttl > 0) sessions_->Put(hash, std::move(session), generation);
+  return principal;
 }
 
 Result<void> IdentityService::ActFor(Principal& principal, std::string_view principal_user_id) {
@@ -651,18 +672,22 @@ Result<void> IdentityService::ActFor(Principal& principal, std::string_view prin
 
 Result<void> IdentityService::Logout(const Principal& principal) {
   const std::int64_t now = ToMicros(clock_.Now());
-  return db_.Transact(storage::kReadWrite, [&](Tx& tx) -> Result<void> {
+  auto done = db_.Transact(storage::kReadWrite, [&](Tx& tx) -> Result<void> {
     return Ok(tx.Exec("UPDATE sessions SET revoked_at = :t WHERE id = :id AND revoked_at IS NULL",
                       {{"t", now}, {"id", principal.session_id}}));
   });
+  sessions_->InvalidateAll();  // after the commit (SessionCache); also when it failed: cheap
+  return done;
 }
 
 Result<void> IdentityService::LogoutEverywhere(const Principal& principal) {
   const std::int64_t now = ToMicros(clock_.Now());
-  return db_.Transact(storage::kReadWrite, [&](Tx& tx) -> Result<void> {
+  auto done = db_.Transact(storage::kReadWrite, [&](Tx& tx) -> Result<void> {
     return Ok(tx.Exec("UPDATE sessions SET revoked_at = :t WHERE user_id = :u AND revoked_at IS NULL",
                       {{"t", now}, {"u", principal.user_id}}));
   });
+  sessions_->InvalidateAll();
+  return done;
 }
 
 Result<void> IdentityService::ChangePassword(const Principal& principal, std::string_view current_password,
@@ -685,7 +710,7 @@ Result<void> IdentityService::ChangePassword(const Principal& principal, std::st
   auto hash = WithHashSlot([&] { return HashPassword(new_password, config_.password_hash); });
   if (!hash) return std::unexpected(hash.error());
   const std::int64_t now = ToMicros(clock_.Now());
-  return db_.Transact(storage::kReadWrite, [&](Tx& tx) -> Result<void> {
+  auto done = db_.Transact(storage::kReadWrite, [&](Tx& tx) -> Result<void> {
     if (auto e = Ok(tx.Exec("UPDATE users SET password_hash = :h, password_changed_at = :t1, updated_at = :t2"
                             " WHERE id = :id",
                             {{"h", *hash}, {"t1", now}, {"t2", now}, {"id", principal.user_id}}));
@@ -695,6 +720,8 @@ Result<void> IdentityService::ChangePassword(const Principal& principal, std::st
     return Ok(tx.Exec("UPDATE sessions SET revoked_at = :t WHERE user_id = :u AND id <> :sid AND revoked_at IS NULL",
                       {{"t", now}, {"u", principal.user_id}, {"sid", principal.session_id}}));
   });
+  sessions_->InvalidateAll();  // the other sessions end now
+  return done;
 }
 
 Result<Profile> IdentityService::GetProfile(const Principal& principal) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,12 +20,22 @@
 
 namespace wangban::identity {
 
+namespace internal {
+class SessionCache;
+}  // namespace internal
+
 struct IdentityConfig {
   std::chrono::seconds session_idle{30 * 60};
   std::chrono::seconds session_absolute{12 * 60 * 60};
   // last_seen_at is written at most this often per session (a write per request would cost
   // more than the rest of an authenticated read).
   std::chrono::seconds session_touch_interval{60};
+  // A session read from the database is trusted for this long without reading it again (the
+  // expiry checks still run on every request). Revocations by this process apply at once; by
+  // another server process sharing the database, within this time. 0: read every time.
+  std::chrono::seconds session_cache_ttl{5};
+  // Sessions kept in memory at most (about 0.5 KB each).
+  std::size_t session_cache_entries = 100000;
   PasswordHashParams password_hash;
   // Throttling: after `throttle_free_failures` failures on one account (or
   // `address_free_failures` from one address) each further failure locks for
@@ -187,6 +198,7 @@ class IdentityService {
   std::string dummy_hash_;  // verified against when the account does not exist (equal timing)
   struct HashSlots;
   std::shared_ptr<HashSlots> hash_slots_;
+  std::shared_ptr<internal::SessionCache> sessions_;
 };
 
 }  // namespace wangban::identity

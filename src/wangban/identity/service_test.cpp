@@ -43,9 +43,22 @@ class IdentityServiceTest : public ::testing::TestWithParam<std::string> {
     auto cipher = PiiCipher::FromKeyBytes(std::string(64, '\x5a'));
     ASSERT_TRUE(cipher.has_value());
     cipher_.emplace(std::move(*cipher));
-    IdentityConfig config;
+    Restart({});
+  }
+
+  // A new service on the same database (as another server process would be), with `config`.
+  void Restart(IdentityConfig config) {
     config.password_hash = PasswordHashParams::Minimum();
     service_ = std::make_unique<IdentityService>(*db_, clock_, *cipher_, registry_, config);
+  }
+
+  void Sql(std::string_view sql, storage::Params params = {}) {
+    auto done = db_->Transact(storage::kReadWrite, [&](storage::Tx& tx) -> Result<void> {
+      auto n = tx.Exec(sql, params);
+      if (!n) return std::unexpected(n.error());
+      return {};
+    });
+    ASSERT_TRUE(done.has_value()) << done.error().message;
   }
 
   UserSummary Person(std::string first17, std::string phone, std::string name = "张三") {
@@ -246,6 +259,56 @@ TEST_P(IdentityServiceTest, SessionsExpireWhenIdleAndAbsolutely) {
   clock_.Advance(25min);  // 11 h 40 min
   ASSERT_TRUE(service_->Authenticate(token_).has_value());
   clock_.Advance(25min);  // past 12 h
+  EXPECT_EQ(service_->Authenticate(token_).error().reason, "session_expired");
+}
+
+TEST_P(IdentityServiceTest, SessionsRevokedByAnotherProcessEndWithinTheCacheTime) {
+  Person("46010019900101123", "13800000001");
+  Login("13800000001");
+  ASSERT_TRUE(service_->Authenticate(token_).has_value());  // read once, then kept 5 s
+  // Another server process ends the session (its own logout, straight in the database).
+  Sql("UPDATE sessions SET revoked_at = :t", {{"t", ToMicros(clock_.Now())}});
+  clock_.Advance(4s);
+  EXPECT_TRUE(service_->Authenticate(token_).has_value()) << "within the cache time the copy is trusted";
+  clock_.Advance(1s);
+  EXPECT_EQ(service_->Authenticate(token_).error().reason, "session_expired");
+
+  // Without the cache (0 s) every request reads the database.
+  Restart({.session_cache_ttl = 0s});
+  Login("13800000001");
+  ASSERT_TRUE(service_->Authenticate(token_).has_value());
+  Sql("UPDATE sessions SET revoked_at = :t", {{"t", ToMicros(clock_.Now())}});
+  EXPECT_EQ(service_->Authenticate(token_).error().reason, "session_expired");
+  Sql("DELETE FROM sessions");
+  EXPECT_EQ(service_->Authenticate(token_).error().reason, "invalid_token");
+}
+
+TEST_P(IdentityServiceTest, CachedSessionsStillExpireAndAreTouched) {
+  // A cache time longer than the idle timeout, so that every check below uses the copy.
+  Restart({.session_idle = 30min, .session_cache_ttl = 10h});
+  Person("46010019900101123", "13800000001");
+  Login("13800000001");
+  const std::string idle_token = token_;
+  ASSERT_TRUE(service_->Authenticate(idle_token).has_value());
+  clock_.Advance(31min);
+  EXPECT_EQ(service_->Authenticate(idle_token).error().reason, "session_expired");
+
+  Login("13800000001");
+  ASSERT_TRUE(service_->Authenticate(token_).has_value());
+  const Timestamp touched_at = clock_.Now() + 10min;
+  clock_.Advance(10min);
+  ASSERT_TRUE(service_->Authenticate(token_).has_value());  // from the copy; writes last_seen_at
+  auto last_seen = db_->TransactValue<std::int64_t>(storage::kReadOnly, [&](storage::Tx& tx) -> Result<std::int64_t> {
+    auto row = tx.QueryOne("SELECT last_seen_at FROM sessions WHERE token_hash = :h",
+                           {{"h", IdentityService::TokenHash(token_)}});
+    if (!row) return std::unexpected(row.error());
+    return (*row)->Int(0);
+  });
+  ASSERT_TRUE(last_seen.has_value());
+  EXPECT_EQ(*last_seen, ToMicros(touched_at));
+  clock_.Advance(25min);  // 35 min after login, 25 after the touch: the copy knows of the touch
+  EXPECT_TRUE(service_->Authenticate(token_).has_value());
+  clock_.Advance(31min);
   EXPECT_EQ(service_->Authenticate(token_).error().reason, "session_expired");
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "wangban/common/ids.hpp"
+#include "wangban/common/thread_name.hpp"
 
 namespace wangban::jobs {
 namespace {
@@ -368,6 +369,7 @@ void Worker::Stop() {
 }
 
 void Worker::Loop() {
+  SetThreadName("wb-jobs");
   while (!stop_requested_.load(std::memory_order_acquire)) {
     auto ran = RunOnce();
     if (!ran) stats_.errors.fetch_add(1, std::memory_order_relaxed);

@@ -4,6 +4,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "wangban/common/thread_name.hpp"
+
 namespace wangban::http::internal {
 
 WorkerPool::WorkerPool(int threads, std::size_t max_queued) : max_queued_(max_queued) {
@@ -45,6 +47,7 @@ std::size_t WorkerPool::DiscardQueued() {
 }
 
 void WorkerPool::Loop() {
+  SetThreadName("wb-handler");
   // Handlers run a little below the I/O threads and the database's writer thread (storage):
   // every write waits on that one thread, and 64 runnable handlers would otherwise preempt it.
   // Raising a thread's nice value needs no privilege; Linux applies it to this thread only.

@@ -16,6 +16,7 @@
 #include <optional>
 #include <thread>
 
+#include "wangban/common/thread_name.hpp"
 #include "wangban/storage/database.hpp"
 
 namespace wangban::storage {
@@ -766,6 +767,7 @@ class SociDatabase final : public Database {
     auto session = Connect();
     if (!session) return;  // then the WAL grows until the next start; nothing is lost
     checkpointer_ = std::thread([this, s = std::move(*session)]() mutable {
+      SetThreadName("wb-checkpoint");
       auto* conn = static_cast<soci::sqlite3_session_backend*>(s->get_backend())->conn_;
       std::unique_lock lock(checkpoint_mutex_);
       for (;;) {
@@ -878,6 +880,7 @@ class SociDatabase final : public Database {
   }
 
   void WriterLoop() {
+    SetThreadName("wb-writer");
     std::unique_lock lock(group_mutex_);
     for (;;) {
       writer_wake_.wait(lock, [&] { return writer_stop_ || !group_queue_.empty(); });
