@@ -495,7 +495,8 @@ goals() {
 report() {
   local i
   machine_header "wangban cases benchmark"
-  echo "server    build/wangban serve ${SERVER_ARGS[*]} (default --workers 64 --db-pool 32);"
+  echo "server    build/wangban serve ${SERVER_ARGS[*]} (default --workers 64; --db-pool: SQLite 32,"
+  echo "          PostgreSQL 4 per CPU and at least 8: $(( $(nproc) * 4 < 8 ? 8 : ($(nproc) * 4 > 64 ? 64 : $(nproc) * 4) )) here);"
   echo "          SQLite: WAL, synchronous=FULL, group commit (the defaults); PostgreSQL 15: a throwaway"
   echo "          cluster on the same disk (fsync on, synchronous_commit on); wrk, the server, PostgreSQL share the CPUs"
   echo "load      wrk -t$THREADS --latency --timeout $WRK_TIMEOUT, bench/cases/post_ids.lua: every request a POST"

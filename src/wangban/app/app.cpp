@@ -36,7 +36,11 @@ int Main(int argc, char** argv) {
   serve_cmd->add_option("--port-file", port_file, "write the bound port to this file once listening");
   serve_cmd->add_option("--io-threads", serve.io_threads, "HTTP I/O threads")->check(CLI::Range(1, 64))->capture_default_str();
   serve_cmd->add_option("--workers", serve.worker_threads, "handler threads")->check(CLI::Range(1, 512))->capture_default_str();
-  serve_cmd->add_option("--db-pool", serve.db_pool, "database connections")->check(CLI::Range(1, 512))->capture_default_str();
+  serve_cmd
+      ->add_option("--db-pool", serve.db_pool,
+                   "database connections (0: SQLite 32, PostgreSQL 4 per CPU and at least 8)")
+      ->check(CLI::Range(0, 512))
+      ->capture_default_str();
   serve_cmd->add_option("--max-connections", serve.max_connections, "concurrent connections")->capture_default_str();
   serve_cmd->add_option("--read-timeout-ms", serve.read_timeout_ms, "time a client has to send a request")
       ->check(CLI::Range(100, 3600000))

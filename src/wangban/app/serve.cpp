@@ -1,11 +1,13 @@
 #include "wangban/app/serve.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <thread>
 
 #include "wangban/api/idempotency.hpp"
 #include "wangban/api/routes.hpp"
@@ -132,11 +134,20 @@ std::string ResolveDbUrl(const ServeConfig& config) {
   return "sqlite:" + (config.data_dir / "wangban.db").string();
 }
 
+int DefaultDbPool(std::string_view url, unsigned cpus) {
+  if (url.starts_with("sqlite:")) return 32;
+  // PostgreSQL: more connections than its CPUs can run only queue inside PostgreSQL, where a
+  // backend preempted while it holds a row lock (a case number's) stalls every other one
+  // (bench/cases: submissions 662/s with 32 connections on 2 CPUs, 914/s with 8).
+  return static_cast<int>(std::clamp(4 * std::max(cpus, 1u), 8u, 64u));
+}
+
 int Serve(const ServeConfig& config) {
   std::signal(SIGPIPE, SIG_IGN);
   log::Init({.level = log::Level::kInfo, .async = true});
   const std::string url = ResolveDbUrl(config);
-  auto db = storage::OpenDatabase(url, {.pool_size = config.db_pool});
+  const int pool = config.db_pool > 0 ? config.db_pool : DefaultDbPool(url, std::thread::hardware_concurrency());
+  auto db = storage::OpenDatabase(url, {.pool_size = pool});
   if (!db) {
     log::Error("startup_failed", {{"stage", "database"}, {"error", db.error().message}});
     log::Flush();

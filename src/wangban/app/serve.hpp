@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace wangban::app {
@@ -20,7 +21,9 @@ struct ServeConfig {
   std::optional<std::filesystem::path> port_file;
   int io_threads = 2;
   int worker_threads = 64;  // handlers block on the database: enough to fill a group commit
-  int db_pool = 32;
+  // Database connections; 0: SQLite 32 (readers: a connection's page cache lives as long as it
+  // is used alone), PostgreSQL 4 per CPU, at least 8 (DefaultDbPool).
+  int db_pool = 0;
   std::size_t max_connections = 10000;
   int read_timeout_ms = 15000;
   int shutdown_grace_ms = 30000;
@@ -61,6 +64,9 @@ int SeedDemo(const ServeConfig& config);
 std::string ResolveDbUrl(const ServeConfig& config);
 
 // Runs the server; returns the exit status (0 after a graceful shutdown).
+// The connection pool of `--db-pool 0` for a database URL on a machine with `cpus` CPUs.
+int DefaultDbPool(std::string_view url, unsigned cpus);
+
 int Serve(const ServeConfig& config);
 
 // Applies migrations and prints the report; returns the exit status.

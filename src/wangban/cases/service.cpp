@@ -165,6 +165,53 @@ Result<void> LockForWrite(Tx& tx, const CaseService::Loaded& c);
 
 namespace {
 
+// The compact date of a case number (YYYYMMDD) for a submission at `now` (China time).
+std::string NumberDay(Timestamp now) {
+  std::string day;
+  for (char ch : FormatIsoDate(ChinaDate(now))) {
+    if (ch != '-') day.push_back(ch);
+  }
+  return day;
+}
+
+std::string FormatNumber(const std::string& region, const std::string& day, std::int64_t seq) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%06lld", static_cast<long long>(seq));
+  return region + "-" + day + "-" + buf;
+}
+
+// PostgreSQL: the case's number for (region, day), claimed before the submission's transaction
+// (docs/cases.md, "Case numbers") in one statement that is a transaction of its own: the
+// region's row of the day stays locked only while PostgreSQL runs and commits that statement,
+// never across a round trip to this process. A case that claimed a number that day before (an
+// attempt that did not commit, a concurrent submission of the same case) gets the same number
+// again. Of two claims racing for one case, the second fails on the claim's unique key, which
+// takes back its increment; it then finds the first one's claim.
+Result<std::string> ClaimNumber(storage::Database& db, const std::string& region, const std::string& day,
+                                const std::string& case_id, Timestamp now) {
+  constexpr std::string_view kClaim =
+      "WITH earlier AS (SELECT seq FROM case_number_claims WHERE case_id = :c AND region = :r AND day = :d),"
+      " async AS (SELECT set_config('synchronous_commit', 'off', true)),"
+      " n AS (INSERT INTO case_numbers (region, day, last_seq)"
+      " SELECT CAST(:r AS TEXT), CAST(:d AS TEXT), 1 FROM async WHERE NOT EXISTS (SELECT 1 FROM earlier)"
+      " ON CONFLICT (region, day) DO UPDATE SET last_seq = case_numbers.last_seq + 1 RETURNING last_seq),"
+      " claimed AS (INSERT INTO case_number_claims (region, day, seq, case_id, claimed_at)"
+      " SELECT CAST(:r AS TEXT), CAST(:d AS TEXT), last_seq, CAST(:c AS TEXT), CAST(:t AS BIGINT) FROM n"
+      " RETURNING seq)"
+      " SELECT seq FROM earlier UNION ALL SELECT seq FROM claimed";
+  constexpr storage::TxOptions kOneStatement{.write = true, .autocommit = true};
+  Result<std::optional<storage::Row>> row;
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    row = db.TransactValue<std::optional<storage::Row>>(kOneStatement, [&](Tx& tx) {
+      return tx.QueryOne(kClaim, {{"c", case_id}, {"r", region}, {"d", day}, {"t", ToMicros(now)}});
+    });
+    if (row || row.error().reason != "unique_violation") break;
+  }
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return Fail(Error::Internal("no case number was claimed for " + case_id));
+  return FormatNumber(region, day, (*row)->Int(0));
+}
+
 Result<void> LockForWrite(Tx& tx, const CaseService::Loaded& c) {
   auto row = tx.QueryOne("SELECT version FROM cases WHERE id = :id FOR UPDATE", {{"id", c.id}});
   if (!row) return std::unexpected(row.error());
@@ -841,6 +888,17 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
       return out;
     });
     if (!checked) return std::unexpected(checked.error());
+    // The number: region, date, and the next sequence of that region and day. On PostgreSQL
+    // claimed before the write (ClaimNumber), so that the region's row of the day is not held
+    // through the submission's durable commit, where every other submission of the region and
+    // day would wait for it; on SQLite taken inside the write (below), where nothing waits.
+    const std::string number_day = NumberDay(checked->now);
+    std::optional<std::string> claimed_number;
+    if (db_.backend() == storage::Backend::kPostgresql) {
+      auto claimed = ClaimNumber(db_, checked->c.region, number_day, checked->c.id, checked->now);
+      if (!claimed) return std::unexpected(claimed.error());
+      claimed_number = std::move(*claimed);
+    }
     std::optional<Loaded> after;
     auto done = db_.TransactValue<CaseResult>(storage::kReadWrite, [&](Tx& tx) -> Result<CaseResult> {
       // The case is written only if it is still the version checked (Save's guard; the
@@ -848,10 +906,9 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
       Loaded c = checked->c;  // this function may run again: start from the checked copy
       const ordered_json& doc = checked->item->doc;
       const Timestamp now = checked->now;
-      // PostgreSQL: the rows this transaction writes after taking the number (below) are
-      // locked before it — the case row at the version checked, the audit stream's head — so
-      // that nothing is read while the number's row is locked, and the writes after it go in
-      // one round trip with the COMMIT.
+      // PostgreSQL: the rows this transaction writes at its end are locked first — the case row
+      // at the version checked, the audit stream's head — so that the writes of the end read
+      // nothing and go in one round trip with the COMMIT.
       const bool pg = tx.backend() == storage::Backend::kPostgresql;
       if (pg) {
         if (auto locked = LockForWrite(tx, c); !locked) return std::unexpected(locked.error());
@@ -875,24 +932,20 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
       if (!Final(c.status)) {
         if (auto e = ScheduleJob(tx, checked->warning); !e) return std::unexpected(e.error());
       }
-      // The number: region, date, and the next sequence of that region and day. Taken as late
-      // as the rows that carry it allow: on PostgreSQL the sequence row stays locked until the
-      // commit, and every other submission of the region and day waits for it. After it, every
-      // write is deferred (Tx::Defer) and reads nothing: on PostgreSQL they go with the COMMIT
-      // in one round trip (two for a case decided at once, whose decision reads the process).
-      const std::string day = FormatIsoDate(ChinaDate(now));
-      std::string compact_day;
-      for (char ch : day) {
-        if (ch != '-') compact_day.push_back(ch);
+      // SQLite: the number inside this transaction (gapless: taken only by a submission that
+      // commits). After it every write is deferred and reads nothing: on PostgreSQL they go with
+      // the COMMIT in one round trip (two for a case decided at once, whose decision reads the
+      // process).
+      if (claimed_number) {
+        c.number = *claimed_number;
+      } else {
+        auto seq = tx.QueryOne(
+            "INSERT INTO case_numbers (region, day, last_seq) VALUES (:r, :d, 1) ON CONFLICT (region, day)"
+            " DO UPDATE SET last_seq = case_numbers.last_seq + 1 RETURNING last_seq",
+            {{"r", c.region}, {"d", number_day}});
+        if (!seq) return std::unexpected(seq.error());
+        c.number = FormatNumber(c.region, number_day, (*seq)->Int(0));
       }
-      auto seq = tx.QueryOne(
-          "INSERT INTO case_numbers (region, day, last_seq) VALUES (:r, :d, 1) ON CONFLICT (region, day)"
-          " DO UPDATE SET last_seq = case_numbers.last_seq + 1 RETURNING last_seq",
-          {{"r", c.region}, {"d", compact_day}});
-      if (!seq) return std::unexpected(seq.error());
-      char buf[16];
-      std::snprintf(buf, sizeof buf, "%06lld", static_cast<long long>((*seq)->Int(0)));
-      c.number = c.region + "-" + compact_day + "-" + buf;
       if (auto e = Save(tx, c, now, /*stale_is_conflict=*/true, &checked->clock_json, /*locked=*/pg); !e) {
         return std::unexpected(e.error());
       }

@@ -5,6 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -109,6 +113,19 @@ class CaseServiceTest : public ::testing::TestWithParam<std::string> {
   }
 
   void AdvanceTo(const char* rfc3339) { clock_.Set(*ParseRfc3339(rfc3339)); }
+
+  // The case number claims ("<seq> <case id>", by seq).
+  std::vector<std::string> Claims() {
+    auto rows = db_->TransactValue<std::vector<storage::Row>>(storage::kReadOnly, [&](storage::Tx& tx) {
+      return tx.Query("SELECT seq, case_id FROM case_number_claims ORDER BY seq", {});
+    });
+    EXPECT_TRUE(rows.has_value());
+    std::vector<std::string> out;
+    if (rows) {
+      for (const auto& r : *rows) out.push_back(std::to_string(r.Int(0)) + " " + r.Text(1));
+    }
+    return out;
+  }
 
   testing::TempDir dir_;
   FakeClock clock_{*ParseRfc3339("2026-03-04T10:00:00+08:00")};  // Wed
@@ -235,7 +252,11 @@ TEST_P(CaseServiceTest, ASubmissionChecksAgainWhenTheCaseChangesAfterItsChecks) 
   EXPECT_EQ((*row)->Text(0), "draft");
   EXPECT_TRUE((*row)->IsNull(1));
   EXPECT_TRUE((*row)->IsNull(2));
-  // Put back, it goes through, numbered 000001: the abandoned attempt took no number.
+  // PostgreSQL claimed number 1 for the case before the write; SQLite takes numbers only
+  // inside the write, and wrote nothing.
+  EXPECT_EQ(Claims(), GetParam() == "postgresql" ? std::vector<std::string>{"1 " + id} : std::vector<std::string>{});
+  // Put back, it goes through, numbered 000001: the abandoned attempt took no number (on
+  // PostgreSQL the case's claim is used again).
   ASSERT_TRUE(service.PutMaterial(Person(), id, "M01", {.license_id = "EL-1"}).has_value());
   auto again = service.Submit(Person(), id, true);
   ASSERT_TRUE(again.has_value()) << again.error().message;
@@ -243,6 +264,60 @@ TEST_P(CaseServiceTest, ASubmissionChecksAgainWhenTheCaseChangesAfterItsChecks) 
   ASSERT_TRUE(again->number.has_value());
   EXPECT_TRUE(again->number->ends_with("-000001")) << *again->number;
   EXPECT_EQ(json::parse(again->view_json)["status"], "submitted");
+  EXPECT_EQ(Claims(), GetParam() == "postgresql" ? std::vector<std::string>{"1 " + id} : std::vector<std::string>{});
+}
+
+TEST_P(CaseServiceTest, ConcurrentSubmissionsNumberEveryCaseOnceWithoutGaps) {
+  // Sixteen drafts; each is submitted by two requests at once (two devices, a retry).
+  std::vector<std::string> ids;
+  for (int i = 0; i < 16; ++i) {
+    auto created = service_->Create(Person(), kHousing, HousingForm().dump());
+    ASSERT_TRUE(created.has_value()) << created.error().message;
+    ASSERT_TRUE(service_->PutMaterial(Person(), created->id, "M01", {.license_id = "EL-1"}).has_value());
+    ASSERT_TRUE(service_->PutMaterial(Person(), created->id, "M03", {.commitment = true}).has_value());
+    ids.push_back(created->id);
+  }
+  std::mutex mutex;
+  std::map<std::string, std::vector<std::string>> numbers;  // by case: the numbers answered
+  std::vector<std::string> refusals;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int k = 0; k < 4; ++k) {
+        const std::string& id = ids[static_cast<std::size_t>((t % 4) * 4 + k)];  // threads t and t+4 share cases
+        auto r = service_->Submit(Person(), id, true);
+        std::lock_guard lock(mutex);
+        if (r) {
+          numbers[id].push_back(r->number.value_or("?"));
+        } else {
+          refusals.push_back(r.error().reason);
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  // Every case submitted exactly once; the other request was told it already was.
+  ASSERT_EQ(numbers.size(), ids.size());
+  std::set<std::string> all;
+  for (const auto& [id, got] : numbers) {
+    ASSERT_EQ(got.size(), 1u) << id;
+    all.insert(got[0]);
+  }
+  EXPECT_EQ(refusals, std::vector<std::string>(ids.size(), "already_submitted"));
+  // Numbers 1..16 of the day, each on one case: none lost to the refused requests.
+  std::set<std::string> expected;
+  for (int i = 1; i <= 16; ++i)
+    expected.insert("460100-20260304-" + std::string(i < 10 ? "00000" : "0000") + std::to_string(i));
+  EXPECT_EQ(all, expected);
+  // On PostgreSQL every number has its claim, naming the case that carries it.
+  if (GetParam() == "postgresql") {
+    std::vector<std::string> want;
+    for (const auto& [id, got] : numbers) want.push_back(std::to_string(std::stoi(got[0].substr(16))) + " " + id);
+    std::sort(want.begin(), want.end());
+    auto have = Claims();
+    std::sort(have.begin(), have.end());
+    EXPECT_EQ(have, want);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CaseServiceTest, ::testing::Values("sqlite", "postgresql"),

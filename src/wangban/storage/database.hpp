@@ -146,6 +146,11 @@ struct TxOptions {
   // each sees its own snapshot, exactly as inside READ COMMITTED, without BEGIN/COMMIT round
   // trips. Ask for serializable when several reads must see one snapshot.
   bool serializable = false;
+  // PostgreSQL: no BEGIN/COMMIT around a write either, so each statement is a transaction of
+  // its own, committed as it runs: for a single statement whose row locks must not be held
+  // across a round trip to this process (a counter every request of a kind updates). SQLite
+  // runs it as the transaction `write` asks for.
+  bool autocommit = false;
   // Attempts when the database asks for a retry, with exponential backoff between them.
   int max_attempts = 8;
 };

@@ -310,6 +310,21 @@ TEST_P(DatabaseTest, RollsBackWhenTheCallbackFails) {
   EXPECT_EQ(Count(), 1);
 }
 
+TEST_P(DatabaseTest, AutocommitWritesCommitEachStatementOnPostgresOnly) {
+  ASSERT_TRUE(Insert(5, "x").has_value());
+  auto r = db_->Transact({.write = true, .autocommit = true}, [](Tx& tx) -> Result<void> {
+    if (auto a = tx.Exec("INSERT INTO t (id, name) VALUES (6, 'y')"); !a) return std::unexpected(a.error());
+    if (auto b = tx.Exec("INSERT INTO t (id, name) VALUES (7, 'x')"); !b) return std::unexpected(b.error());
+    return {};
+  });
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().reason, "unique_violation");
+  // PostgreSQL committed the first statement on its own; SQLite ran one transaction.
+  EXPECT_EQ(Count(), GetParam() == "postgresql" ? 2 : 1);
+  // The connection is fit for the next transaction (no transaction left open on it).
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(Insert(100 + i, "n" + std::to_string(i)).has_value()) << i;
+}
+
 TEST_P(DatabaseTest, ReportsAffectedRows) {
   ASSERT_TRUE(Insert(1, "a").has_value());
   ASSERT_TRUE(Insert(2, "b").has_value());

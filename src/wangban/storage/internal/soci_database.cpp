@@ -981,7 +981,7 @@ class SociDatabase final : public Database {
     Result<void> result;
     // PostgreSQL READ COMMITTED gives every statement its own snapshot inside a transaction
     // too, so a read-only one gains nothing from BEGIN/COMMIT but two round trips.
-    const bool autocommit = !options.write && !options.serializable;
+    const bool autocommit = options.autocommit || (!options.write && !options.serializable);
     if (!autocommit) {
       const char* begin = options.serializable ? (options.write ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
                                                                 : "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY")
