@@ -409,6 +409,23 @@ TEST_P(CaseApiTest, EveryStepLeavesAnAuditRecordAndTamperingIsFound) {
   EXPECT_NE(cli.output.find(id), std::string::npos) << cli.output;
 }
 
+TEST_P(CaseApiTest, EveryCaseNumberOfADayIsAccountedFor) {
+  const std::string a = Apply()["number"];
+  const std::string b = Apply()["number"];
+  EXPECT_TRUE(a.ends_with("-000001")) << a;
+  EXPECT_TRUE(b.ends_with("-000002")) << b;
+  const std::string db = server_->db_url();
+  auto cli = RunWangban({"audit", "numbers", "--date", "2026-03-04", "--db", db, "--data", server_->data_dir().string()});
+  EXPECT_EQ(cli.exit_status, 0) << cli.output;
+  EXPECT_NE(cli.output.find("460100 20260304: 2 issued, 2 on cases, 0 void, 0 unaccounted"), std::string::npos)
+      << cli.output;
+  cli = RunWangban({"audit", "numbers", "--date", "2026-03-05", "--db", db, "--data", server_->data_dir().string()});
+  EXPECT_EQ(cli.exit_status, 0) << cli.output;
+  EXPECT_NE(cli.output.find("no case numbers issued"), std::string::npos) << cli.output;
+  cli = RunWangban({"audit", "numbers", "--date", "March 4", "--db", db, "--data", server_->data_dir().string()});
+  EXPECT_EQ(cli.exit_status, 2) << cli.output;
+}
+
 // A tiny well-formed PDF.
 constexpr std::string_view kPdf = "%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 

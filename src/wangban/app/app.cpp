@@ -6,6 +6,7 @@
 
 #include "wangban/app/catalog_cli.hpp"
 #include "wangban/audit/audit.hpp"
+#include "wangban/cases/service.hpp"
 #include "wangban/app/serve.hpp"
 #include "wangban/common/calendar.hpp"
 #include "wangban/workflow/bpmn_cli.hpp"
@@ -14,6 +15,37 @@
 #include "wangban/common/version.hpp"
 
 namespace wangban::app {
+
+namespace {
+
+// `wangban audit numbers`: one line per region, then the void and unaccounted numbers.
+int RunNumbersCheck(storage::Database& db, const std::string& date, const std::optional<std::string>& region) {
+  auto reports = cases::CheckNumbers(db, date, region);
+  if (!reports) {
+    std::fprintf(stderr, "wangban audit numbers: %s\n", reports.error().message.c_str());
+    return 2;
+  }
+  bool ok = true;
+  if (reports->empty()) std::printf("%s: no case numbers issued\n", date.c_str());
+  for (const cases::NumberReport& r : *reports) {
+    std::printf("%s %s: %lld issued, %lld on cases, %zu void, %zu unaccounted%s\n", r.region.c_str(), r.day.c_str(),
+                static_cast<long long>(r.last), static_cast<long long>(r.on_cases), r.void_numbers.size(),
+                r.unaccounted.size(), r.ok() ? "" : " — DAMAGED");
+    for (const auto& v : r.void_numbers) {
+      std::printf("  void %s-%s-%06lld: claimed by case %s, whose submission did not commit that day\n",
+                  r.region.c_str(), r.day.c_str(), static_cast<long long>(v.seq), v.case_id.c_str());
+    }
+    for (std::int64_t seq : r.unaccounted) {
+      std::printf("  unaccounted %s-%s-%06lld: on no case and claimed by none\n", r.region.c_str(), r.day.c_str(),
+                  static_cast<long long>(seq));
+    }
+    for (const auto& line : r.inconsistent) std::printf("  inconsistent: %s\n", line.c_str());
+    ok = ok && r.ok();
+  }
+  return ok ? 0 : 1;
+}
+
+}  // namespace
 
 int Main(int argc, char** argv) {
   CLI::App cli{"wangban (网办): fully online government services"};
@@ -150,7 +182,14 @@ int Main(int argc, char** argv) {
       "verify", "check every record and checkpoint: exit 0 intact, 1 damaged (naming the first bad record), 2 could not check");
   auto* audit_export_cmd = audit_cmd->add_subcommand(
       "export-checkpoint", "write a checkpoint's statement, signature and public key for the openssl CLI");
-  for (auto* cmd : {audit_verify_cmd, audit_export_cmd}) {
+  std::string numbers_date, numbers_region;
+  auto* audit_numbers_cmd = audit_cmd->add_subcommand(
+      "numbers",
+      "check that every case number of a day is on a case or void (claimed by a case that did not submit): "
+      "exit 0 all accounted for, 1 some not, 2 could not check");
+  audit_numbers_cmd->add_option("--date", numbers_date, "the day, YYYY-MM-DD")->required();
+  audit_numbers_cmd->add_option("--region", numbers_region, "one region code (default: every region)");
+  for (auto* cmd : {audit_verify_cmd, audit_export_cmd, audit_numbers_cmd}) {
     cmd->add_option("--db", audit_config.db_url, "database URL")->envname("WANGBAN_DB");
     cmd->add_option("--data", audit_config.data_dir, "data directory")->envname("WANGBAN_DATA");
   }
@@ -197,11 +236,15 @@ int Main(int argc, char** argv) {
     return Migrate(ResolveDbUrl(c));
   }
   if (!admin_key_file.empty()) admin_config.pii_key_file = admin_key_file;
-  if (*audit_verify_cmd || *audit_export_cmd) {
+  if (*audit_verify_cmd || *audit_export_cmd || *audit_numbers_cmd) {
     auto db = storage::OpenDatabase(ResolveDbUrl(audit_config), {.pool_size = 2});
     if (!db) {
       std::fprintf(stderr, "wangban audit: %s\n", db.error().message.c_str());
       return 2;
+    }
+    if (*audit_numbers_cmd) {
+      return RunNumbersCheck(**db, numbers_date,
+                             numbers_region.empty() ? std::nullopt : std::optional<std::string>(numbers_region));
     }
     if (*audit_export_cmd) {
       return audit::RunAuditExportCheckpoint(

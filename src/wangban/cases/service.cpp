@@ -1,6 +1,7 @@
 #include "wangban/cases/service.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -1509,6 +1510,69 @@ Result<void> CaseService::SetWindowDepartment(std::string_view region, std::stri
     if (!r) return std::unexpected(r.error());
     return {};
   });
+}
+
+Result<std::vector<NumberReport>> CheckNumbers(storage::Database& db, std::string_view day,
+                                               const std::optional<std::string>& region) {
+  const auto date = ParseIsoDate(day);
+  if (!date) return Fail(Error::Validation({{"date", "format", "YYYY-MM-DD"}}));
+  std::string compact;
+  for (char ch : FormatIsoDate(*date)) {
+    if (ch != '-') compact.push_back(ch);
+  }
+  return db.TransactValue<std::vector<NumberReport>>(
+      {.write = false, .serializable = true}, [&](Tx& tx) -> Result<std::vector<NumberReport>> {
+        auto counters =
+            region ? tx.Query("SELECT region, last_seq FROM case_numbers WHERE day = :d AND region = :r",
+                              {{"d", compact}, {"r", *region}})
+                   : tx.Query("SELECT region, last_seq FROM case_numbers WHERE day = :d ORDER BY region",
+                              {{"d", compact}});
+        if (!counters) return std::unexpected(counters.error());
+        std::vector<NumberReport> out;
+        for (const storage::Row& counter : *counters) {
+          NumberReport report{.region = counter.Text(0), .day = compact, .last = counter.Int(1)};
+          const std::string prefix = report.region + "-" + compact + "-";
+          // Numbers of the region and day: a range of the unique index on cases.number.
+          auto numbered = tx.Query("SELECT number, id FROM cases WHERE number >= :lo AND number < :hi",
+                                   {{"lo", prefix}, {"hi", report.region + "-" + compact + "."}});
+          if (!numbered) return std::unexpected(numbered.error());
+          std::map<std::int64_t, std::string> on_case;  // seq -> case id
+          for (const storage::Row& row : *numbered) {
+            const std::string number = row.Text(0);
+            const std::string digits = number.substr(prefix.size());
+            std::int64_t seq = 0;
+            const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
+            if (ec != std::errc() || end != digits.data() + digits.size() || seq < 1 || seq > report.last) {
+              report.inconsistent.push_back(number + " on case " + row.Text(1) + " is beyond the day's counter (" +
+                                            std::to_string(report.last) + ")");
+              continue;
+            }
+            on_case[seq] = row.Text(1);
+          }
+          auto claims = tx.Query("SELECT seq, case_id FROM case_number_claims WHERE region = :r AND day = :d",
+                                 {{"r", report.region}, {"d", compact}});
+          if (!claims) return std::unexpected(claims.error());
+          std::map<std::int64_t, std::string> claimed;
+          for (const storage::Row& row : *claims) claimed[row.Int(0)] = row.Text(1);
+          for (std::int64_t seq = 1; seq <= report.last; ++seq) {
+            const auto used = on_case.find(seq);
+            const auto claim = claimed.find(seq);
+            if (used != on_case.end()) {
+              ++report.on_cases;
+              if (claim != claimed.end() && claim->second != used->second) {
+                report.inconsistent.push_back(FormatNumber(report.region, compact, seq) + " is on case " +
+                                              used->second + " but was claimed by case " + claim->second);
+              }
+            } else if (claim != claimed.end()) {
+              report.void_numbers.push_back({seq, claim->second});
+            } else {
+              report.unaccounted.push_back(seq);
+            }
+          }
+          out.push_back(std::move(report));
+        }
+        return out;
+      });
 }
 
 void RegisterCaseHandlers(workflow::HandlerRegistry& registry, const Clock& clock) {

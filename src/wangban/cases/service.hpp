@@ -192,6 +192,29 @@ class CaseService {
 
 inline constexpr std::string_view kClockWarningJob = "cases.clock_warning";
 
+// Whether every case number a region issued on a day is accounted for (docs/cases.md, "Case
+// numbers"): numbers 1..last of the day's counter are each on a case, or void — claimed by a
+// case whose submission did not commit that day (PostgreSQL only) — and nothing else.
+struct NumberReport {
+  struct Void {
+    std::int64_t seq = 0;
+    std::string case_id;  // the case that claimed it
+  };
+  std::string region;
+  std::string day;  // YYYYMMDD
+  std::int64_t last = 0;
+  std::int64_t on_cases = 0;
+  std::vector<Void> void_numbers;
+  std::vector<std::int64_t> unaccounted;  // neither on a case nor claimed: a damaged record
+  // On a case although the counter never reached it, or on a case other than the one whose
+  // claim it is: a damaged record too.
+  std::vector<std::string> inconsistent;
+  bool ok() const { return unaccounted.empty() && inconsistent.empty(); }
+};
+// The reports of `day` (YYYY-MM-DD), every region or one.
+Result<std::vector<NumberReport>> CheckNumbers(storage::Database& db, std::string_view day,
+                                               const std::optional<std::string>& region = std::nullopt);
+
 // Service-task handlers the processes use that belong to cases: notify.send (a notification to
 // the applicant, kept for delivery) and license.issue (a request for the licenses module).
 void RegisterCaseHandlers(workflow::HandlerRegistry& registry, const Clock& clock);

@@ -255,6 +255,19 @@ TEST_P(CaseServiceTest, ASubmissionChecksAgainWhenTheCaseChangesAfterItsChecks) 
   // PostgreSQL claimed number 1 for the case before the write; SQLite takes numbers only
   // inside the write, and wrote nothing.
   EXPECT_EQ(Claims(), GetParam() == "postgresql" ? std::vector<std::string>{"1 " + id} : std::vector<std::string>{});
+  // Checked now, number 1 is void on PostgreSQL (claimed by this case, on no case); SQLite
+  // issued nothing.
+  auto report = CheckNumbers(*db_, "2026-03-04");
+  ASSERT_TRUE(report.has_value()) << report.error().message;
+  if (GetParam() == "postgresql") {
+    ASSERT_EQ(report->size(), 1u);
+    EXPECT_EQ((*report)[0].last, 1);
+    ASSERT_EQ((*report)[0].void_numbers.size(), 1u);
+    EXPECT_EQ((*report)[0].void_numbers[0].case_id, id);
+    EXPECT_TRUE((*report)[0].ok());
+  } else {
+    EXPECT_TRUE(report->empty());
+  }
   // Put back, it goes through, numbered 000001: the abandoned attempt took no number (on
   // PostgreSQL the case's claim is used again).
   ASSERT_TRUE(service.PutMaterial(Person(), id, "M01", {.license_id = "EL-1"}).has_value());
@@ -318,6 +331,50 @@ TEST_P(CaseServiceTest, ConcurrentSubmissionsNumberEveryCaseOnceWithoutGaps) {
     std::sort(have.begin(), have.end());
     EXPECT_EQ(have, want);
   }
+  auto report = CheckNumbers(*db_, "2026-03-04", "460100");
+  ASSERT_TRUE(report.has_value()) << report.error().message;
+  ASSERT_EQ(report->size(), 1u);
+  EXPECT_EQ((*report)[0].last, 16);
+  EXPECT_EQ((*report)[0].on_cases, 16);
+  EXPECT_TRUE((*report)[0].void_numbers.empty());
+  EXPECT_TRUE((*report)[0].ok());
+
+  // Someone clears a case's number and its claim by hand: the number is unaccounted for.
+  const std::string& victim = numbers.begin()->first;
+  const std::int64_t victim_seq = std::stoll(numbers.begin()->second[0].substr(16));
+  auto edited = db_->Transact(storage::kReadWrite, [&](storage::Tx& tx) -> Result<void> {
+    if (auto r = tx.Exec("UPDATE cases SET number = NULL WHERE id = :c", {{"c", victim}}); !r) {
+      return std::unexpected(r.error());
+    }
+    if (auto r = tx.Exec("DELETE FROM case_number_claims WHERE case_id = :c", {{"c", victim}}); !r) {
+      return std::unexpected(r.error());
+    }
+    // And writes a number the counter never reached onto another case.
+    if (auto r = tx.Exec("UPDATE cases SET number = '460100-20260304-000099' WHERE id = :c", {{"c", ids.back()}}); !r) {
+      return std::unexpected(r.error());
+    }
+    return {};
+  });
+  ASSERT_TRUE(edited.has_value()) << edited.error().message;
+  report = CheckNumbers(*db_, "2026-03-04");
+  ASSERT_TRUE(report.has_value());
+  ASSERT_EQ(report->size(), 1u);
+  EXPECT_FALSE((*report)[0].ok());
+  EXPECT_EQ((*report)[0].on_cases, 14);
+  ASSERT_EQ((*report)[0].inconsistent.size(), 1u);
+  EXPECT_NE((*report)[0].inconsistent[0].find("000099"), std::string::npos);
+  // The case moved to 000099 left its own number: on PostgreSQL void (its claim stays), on
+  // SQLite unaccounted.
+  std::vector<std::int64_t> expected_unaccounted = {victim_seq};
+  if (GetParam() == "sqlite") {
+    expected_unaccounted.push_back(std::stoll(numbers.at(ids.back())[0].substr(16)));
+    std::sort(expected_unaccounted.begin(), expected_unaccounted.end());
+  } else {
+    ASSERT_EQ((*report)[0].void_numbers.size(), 1u);
+    EXPECT_EQ((*report)[0].void_numbers[0].case_id, ids.back());
+  }
+  EXPECT_EQ((*report)[0].unaccounted, expected_unaccounted);
+  EXPECT_EQ(CheckNumbers(*db_, "4 March").error().code, ErrorCode::kValidationFailed);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CaseServiceTest, ::testing::Values("sqlite", "postgresql"),
