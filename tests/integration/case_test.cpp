@@ -424,6 +424,16 @@ TEST_P(CaseApiTest, EveryCaseNumberOfADayIsAccountedFor) {
   EXPECT_NE(cli.output.find("no case numbers issued"), std::string::npos) << cli.output;
   cli = RunWangban({"audit", "numbers", "--date", "March 4", "--db", db, "--data", server_->data_dir().string()});
   EXPECT_EQ(cli.exit_status, 2) << cli.output;
+  // The same for supervisors over HTTP: the demo supervisor's province covers the city.
+  auto report = client().Get("/api/v1/audit/numbers?date=2026-03-04", {{"Authorization", Login("supervisor")}});
+  ASSERT_EQ(report.status, 200) << report.body;
+  EXPECT_EQ(report.Json()["scope"], "460000");
+  EXPECT_EQ(report.Json()["ok"], true);
+  ASSERT_EQ(report.Json()["regions"].size(), 1u) << report.body;
+  EXPECT_EQ(report.Json()["regions"][0]["region"], "460100");
+  EXPECT_EQ(report.Json()["regions"][0]["issued"], 2);
+  EXPECT_EQ(report.Json()["regions"][0]["on_cases"], 2);
+  EXPECT_TRUE(report.Json()["regions"][0]["void"].empty());
 }
 
 // A tiny well-formed PDF.

@@ -1,10 +1,13 @@
 // Audit routes: verification of the tamper-evident audit trail (docs/audit.md). A case's own
 // trail is served with the case routes.
+#include <cstdio>
+
 #include <nlohmann/json.hpp>
 
 #include "wangban/api/guard.hpp"
 #include "wangban/api/routes.hpp"
 #include "wangban/audit/audit.hpp"
+#include "wangban/cases/service.hpp"
 
 namespace wangban::api {
 namespace {
@@ -41,6 +44,31 @@ json ReportJson(const audit::VerifyReport& report) {
           {"first_bad", first_bad}};
 }
 
+json NumbersJson(const std::string& date, const std::string& scope, const std::vector<cases::NumberReport>& reports) {
+  json regions = json::array();
+  bool ok = true;
+  for (const cases::NumberReport& r : reports) {
+    if (!identity::RegionCovers(scope, r.region)) continue;
+    const auto number = [&](std::int64_t seq) {
+      char buf[24];
+      std::snprintf(buf, sizeof buf, "%06lld", static_cast<long long>(seq));
+      return r.region + "-" + r.day + "-" + buf;
+    };
+    json voids = json::array(), unaccounted = json::array();
+    for (const auto& v : r.void_numbers) voids.push_back({{"number", number(v.seq)}, {"case_id", v.case_id}});
+    for (std::int64_t seq : r.unaccounted) unaccounted.push_back(number(seq));
+    regions.push_back({{"region", r.region},
+                       {"issued", r.last},
+                       {"on_cases", r.on_cases},
+                       {"void", voids},
+                       {"unaccounted", unaccounted},
+                       {"inconsistent", r.inconsistent},
+                       {"ok", r.ok()}});
+    ok = ok && r.ok();
+  }
+  return {{"date", date}, {"scope", scope}, {"regions", regions}, {"ok", ok}};
+}
+
 }  // namespace
 
 void RegisterAuditRoutes(http::Router& router, ApiContext& ctx) {
@@ -51,6 +79,17 @@ void RegisterAuditRoutes(http::Router& router, ApiContext& ctx) {
              auto report = ctx.audit->Verify();
              if (!report) return std::unexpected(report.error());
              return http::Response::Json(200, ReportJson(*report));
+           });
+  // Whether every case number issued on a day in the caller's region (and the regions under it)
+  // is on a case or void (docs/cases.md, "Case numbers"). A finding about the data is a 200
+  // with ok=false.
+  AddRoute(router, ctx, http::Method::kGet, "/api/v1/audit/numbers", "audit.verify",
+           [&ctx](http::Request& r, const Principal* p) -> http::HandlerResult {
+             const std::string date = r.Query("date").value_or("");
+             if (date.empty()) return Fail(Error::Validation({{"date", "required", "the day, YYYY-MM-DD"}}));
+             auto reports = cases::CheckNumbers(ctx.db, date);
+             if (!reports) return std::unexpected(reports.error());
+             return http::Response::Json(200, NumbersJson(date, p->region, *reports));
            });
 }
 
