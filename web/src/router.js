@@ -22,6 +22,7 @@ export const routes = [
   { path: '/admin/departments', name: 'departments', component: () => import('./views/admin/Departments.vue'), meta: { title: 'nav.departments', requires: ['catalog_admin', 'admin'] } },
   { path: '/admin/staff', name: 'staff', component: () => import('./views/admin/Staff.vue'), meta: { title: 'nav.staff', requires: ['admin'] } },
   { path: '/admin/processes/:key', name: 'process', component: () => import('./views/admin/Process.vue'), meta: { title: 'nav.process', requires: 'staff' } },
+  { path: '/supervise', name: 'supervise', component: () => import('./views/staff/Supervise.vue'), meta: { title: 'nav.supervise', requires: ['supervisor', 'admin'] } },
   { path: '/forbidden', name: 'forbidden', component: () => import('./views/NotFound.vue'), props: { forbidden: true }, meta: { title: 'notFound.forbiddenTitle' } },
   { path: '/:pathMatch(.*)*', name: 'notFound', component: () => import('./views/NotFound.vue'), meta: { title: 'notFound.title' } },
 ]

@@ -51,6 +51,10 @@ export const api = {
   claimTask: (id) => post(`${V1}/tasks/${enc(id)}/claim`, {}),
   completeTask: (id, body) => post(`${V1}/tasks/${enc(id)}/complete`, body),
 
+  // supervision
+  auditVerify: () => get(`${V1}/audit/verify`),
+  auditNumbers: (date) => get(`${V1}/audit/numbers`, { date }),
+
   // processes
   processXml: (key) => get(`${V1}/processes/${enc(key)}`, undefined, { as: 'text' }),
 }

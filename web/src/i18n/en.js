@@ -4,7 +4,7 @@ export default {
   nav: {
     skip: 'Skip to content', main: 'Main navigation', home: 'Home', search: 'Find a service', myCases: 'My cases', tasks: 'Workbench',
     adminItems: 'Catalog', departments: 'Departments', staff: 'Staff', process: 'Process', login: 'Log in', register: 'Register',
-    logout: 'Log out', language: 'Language',
+    logout: 'Log out', language: 'Language', supervise: 'Supervision',
   },
   common: { yes: 'Yes', no: 'No', actions: 'Actions', cancel: 'Cancel', confirm: 'OK', edit: 'Edit', remove: 'Remove', yuan: '¥{amount}' },
   home: {
@@ -160,5 +160,15 @@ export default {
     departmentName: 'Department', code: 'Code', itemsOf: 'Services',
   },
   staff: { create: 'New staff account', created: 'Created', account: 'Account', name: 'Name', roles: 'Roles', region: 'Region', regionHint: '6 digits; defaults to yours' },
+  supervise: {
+    auditTitle: 'Audit trail', auditHint: 'Checks every record\'s SM3 hash chain and every SM2-signed checkpoint; takes longer as the trail grows.',
+    verify: 'Verify', intact: 'The audit trail is intact', damaged: 'The audit trail has been altered',
+    records: '{n} records', streams: '{n} case streams', checkpoints: '{n} signed checkpoints', unsigned: '{n} records not yet signed',
+    firstBad: 'First problem: {stream} record {seq} ({reason}) {message}',
+    numbersTitle: 'Case numbers', numbersHint: 'Checks every case number issued that day: on a case, or void (its application did not go through; the claim records which case took it).',
+    date: 'Date', check: 'Check', region: 'Region', issued: 'Issued', onCases: 'On cases', void: 'Void', unaccounted: 'Unaccounted',
+    inconsistent: 'Inconsistent', ok: 'All accounted for', notOk: 'Problems found', none: 'No case numbers were issued in your regions that day',
+    voidOf: '{number}: claimed by case {caseId}, not submitted',
+  },
   notFound: { title: 'Page not found', text: 'The page does not exist or has moved.', forbiddenTitle: 'Not allowed', forbidden: 'This account cannot open the page; log in with another one.' },
 }

@@ -4,7 +4,7 @@ export default {
   nav: {
     skip: '跳到正文', main: '主导航', home: '首页', search: '事项搜索', myCases: '我的办件', tasks: '工作台',
     adminItems: '事项管理', departments: '部门', staff: '工作人员', process: '办理流程', login: '登录', register: '注册',
-    logout: '退出', language: '语言',
+    logout: '退出', language: '语言', supervise: '监督核查',
   },
   common: { yes: '是', no: '否', actions: '操作', cancel: '取消', confirm: '确定', edit: '编辑', remove: '删除', yuan: '{amount} 元' },
   home: {
@@ -160,5 +160,15 @@ export default {
     departmentName: '部门名称', code: '编码', itemsOf: '查看事项',
   },
   staff: { create: '新建工作人员', created: '已创建', account: '账号', name: '姓名', roles: '角色', region: '行政区划', regionHint: '6 位代码，默认与您相同' },
+  supervise: {
+    auditTitle: '审计链校验', auditHint: '逐条核对审计记录的 SM3 哈希链与 SM2 签名检查点，耗时随记录数增长。',
+    verify: '开始校验', intact: '审计链完整', damaged: '审计链已被改动',
+    records: '记录 {n} 条', streams: '{n} 个案件流', checkpoints: '签名检查点 {n} 个', unsigned: '未签名记录 {n} 条',
+    firstBad: '第一处问题：{stream} 第 {seq} 条（{reason}）{message}',
+    numbersTitle: '案件编号核查', numbersHint: '核对当日发出的每个案件编号：或在案件上，或为作废号（申请未提交成功，号码登记在领号记录中）。',
+    date: '日期', check: '核查', region: '行政区划', issued: '已发编号', onCases: '在案件上', void: '作废号', unaccounted: '去向不明',
+    inconsistent: '记录不一致', ok: '全部可查', notOk: '存在问题', none: '当日本辖区未发出案件编号',
+    voidOf: '{number}：由案件 {caseId} 领取，未提交成功',
+  },
   notFound: { title: '页面不存在', text: '您访问的页面不存在或已移动。', forbiddenTitle: '无权访问', forbidden: '当前账号不能打开此页面，请换一个账号登录。' },
 }
