@@ -1,7 +1,5 @@
 // Audit routes: verification of the tamper-evident audit trail (docs/audit.md). A case's own
 // trail is served with the case routes.
-#include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "wangban/api/guard.hpp"
@@ -49,14 +47,9 @@ json NumbersJson(const std::string& date, const std::string& scope, const std::v
   bool ok = true;
   for (const cases::NumberReport& r : reports) {
     if (!identity::RegionCovers(scope, r.region)) continue;
-    const auto number = [&](std::int64_t seq) {
-      char buf[24];
-      std::snprintf(buf, sizeof buf, "%06lld", static_cast<long long>(seq));
-      return r.region + "-" + r.day + "-" + buf;
-    };
     json voids = json::array(), unaccounted = json::array();
-    for (const auto& v : r.void_numbers) voids.push_back({{"number", number(v.seq)}, {"case_id", v.case_id}});
-    for (std::int64_t seq : r.unaccounted) unaccounted.push_back(number(seq));
+    for (const auto& v : r.void_numbers) voids.push_back({{"number", r.Number(v.seq)}, {"case_id", v.case_id}});
+    for (std::int64_t seq : r.unaccounted) unaccounted.push_back(r.Number(seq));
     regions.push_back({{"region", r.region},
                        {"issued", r.last},
                        {"on_cases", r.on_cases},

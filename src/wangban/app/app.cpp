@@ -32,12 +32,11 @@ int RunNumbersCheck(storage::Database& db, const std::string& date, const std::o
                 static_cast<long long>(r.last), static_cast<long long>(r.on_cases), r.void_numbers.size(),
                 r.unaccounted.size(), r.ok() ? "" : " — DAMAGED");
     for (const auto& v : r.void_numbers) {
-      std::printf("  void %s-%s-%06lld: claimed by case %s, whose submission did not commit that day\n",
-                  r.region.c_str(), r.day.c_str(), static_cast<long long>(v.seq), v.case_id.c_str());
+      std::printf("  void %s: claimed by case %s, whose submission did not commit that day\n", r.Number(v.seq).c_str(),
+                  v.case_id.c_str());
     }
     for (std::int64_t seq : r.unaccounted) {
-      std::printf("  unaccounted %s-%s-%06lld: on no case and claimed by none\n", r.region.c_str(), r.day.c_str(),
-                  static_cast<long long>(seq));
+      std::printf("  unaccounted %s: on no case and claimed by none\n", r.Number(seq).c_str());
     }
     for (const auto& line : r.inconsistent) std::printf("  inconsistent: %s\n", line.c_str());
     ok = ok && r.ok();

@@ -63,10 +63,10 @@ int SeedDemo(const ServeConfig& config);
 // The database URL the config resolves to.
 std::string ResolveDbUrl(const ServeConfig& config);
 
-// Runs the server; returns the exit status (0 after a graceful shutdown).
 // The connection pool of `--db-pool 0` for a database URL on a machine with `cpus` CPUs.
 int DefaultDbPool(std::string_view url, unsigned cpus);
 
+// Runs the server; returns the exit status (0 after a graceful shutdown).
 int Serve(const ServeConfig& config);
 
 // Applies migrations and prints the report; returns the exit status.

@@ -166,10 +166,10 @@ Result<void> LockForWrite(Tx& tx, const CaseService::Loaded& c);
 
 namespace {
 
-// The compact date of a case number (YYYYMMDD) for a submission at `now` (China time).
-std::string NumberDay(Timestamp now) {
+// The date in a case number: YYYYMMDD.
+std::string NumberDay(std::chrono::year_month_day date) {
   std::string day;
-  for (char ch : FormatIsoDate(ChinaDate(now))) {
+  for (char ch : FormatIsoDate(date)) {
     if (ch != '-') day.push_back(ch);
   }
   return day;
@@ -893,7 +893,7 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
     // claimed before the write (ClaimNumber), so that the region's row of the day is not held
     // through the submission's durable commit, where every other submission of the region and
     // day would wait for it; on SQLite taken inside the write (below), where nothing waits.
-    const std::string number_day = NumberDay(checked->now);
+    const std::string number_day = NumberDay(ChinaDate(checked->now));
     std::optional<std::string> claimed_number;
     if (db_.backend() == storage::Backend::kPostgresql) {
       auto claimed = ClaimNumber(db_, checked->c.region, number_day, checked->c.id, checked->now);
@@ -1512,14 +1512,13 @@ Result<void> CaseService::SetWindowDepartment(std::string_view region, std::stri
   });
 }
 
+std::string NumberReport::Number(std::int64_t seq) const { return FormatNumber(region, day, seq); }
+
 Result<std::vector<NumberReport>> CheckNumbers(storage::Database& db, std::string_view day,
                                                const std::optional<std::string>& region) {
   const auto date = ParseIsoDate(day);
   if (!date) return Fail(Error::Validation({{"date", "format", "YYYY-MM-DD"}}));
-  std::string compact;
-  for (char ch : FormatIsoDate(*date)) {
-    if (ch != '-') compact.push_back(ch);
-  }
+  const std::string compact = NumberDay(*date);
   return db.TransactValue<std::vector<NumberReport>>(
       {.write = false, .serializable = true}, [&](Tx& tx) -> Result<std::vector<NumberReport>> {
         auto counters =
@@ -1560,7 +1559,7 @@ Result<std::vector<NumberReport>> CheckNumbers(storage::Database& db, std::strin
             if (used != on_case.end()) {
               ++report.on_cases;
               if (claim != claimed.end() && claim->second != used->second) {
-                report.inconsistent.push_back(FormatNumber(report.region, compact, seq) + " is on case " +
+                report.inconsistent.push_back(report.Number(seq) + " is on case " +
                                               used->second + " but was claimed by case " + claim->second);
               }
             } else if (claim != claimed.end()) {

@@ -210,6 +210,8 @@ struct NumberReport {
   // claim it is: a damaged record too.
   std::vector<std::string> inconsistent;
   bool ok() const { return unaccounted.empty() && inconsistent.empty(); }
+  // The case number of `seq` in this region and day ("460100-20261121-000123").
+  std::string Number(std::int64_t seq) const;
 };
 // The reports of `day` (YYYY-MM-DD), every region or one.
 Result<std::vector<NumberReport>> CheckNumbers(storage::Database& db, std::string_view day,
