@@ -8,6 +8,7 @@
 
 #include "tests/testing/postgres_cluster.hpp"
 #include "tests/testing/server_process.hpp"
+#include "wangban/storage/database.hpp"
 
 namespace wangban::testing {
 namespace {
@@ -586,6 +587,119 @@ TEST_P(CaseApiTest, AutoApprovalFallsBackToAPersonWhenARuleFails) {
     }
   }
   EXPECT_TRUE(explained);
+}
+
+TEST_P(CaseApiTest, AutoApprovalDecisionsReplayAndEditedRecordsAreFound) {
+  // One case decided by the rules, one the rules sent to a person.
+  std::string decided, fallback;
+  for (const char* purpose : {"就业", "其他"}) {
+    auto created =
+        Post("/api/v1/cases", {{"item_code", kNoCriminalRecord}, {"form", CertificateForm(purpose)}}, person_);
+    ASSERT_EQ(created.status, 201) << created.body;
+    const std::string id = created.Json()["id"];
+    ASSERT_EQ(client()
+                  .PutJson("/api/v1/cases/" + id + "/materials/M01", {{"license_id", "SFZ-460100"}},
+                           {{"Authorization", person_}})
+                  .status,
+              200);
+    auto submitted = Post("/api/v1/cases/" + id + "/submit", {{"commitment_signed", true}}, person_);
+    ASSERT_EQ(submitted.status, 200) << submitted.body;
+    (std::string(purpose) == "就业" ? decided : fallback) = id;
+  }
+  const std::string supervisor = Login("supervisor");
+  auto replay = [&](const std::string& id, const std::string& auth) {
+    return client().Get("/api/v1/cases/" + id + "/decision/replay", {{"Authorization", auth}});
+  };
+
+  auto r = replay(decided, supervisor);
+  ASSERT_EQ(r.status, 200) << r.body;
+  json body = r.Json();
+  EXPECT_EQ(body["ok"], true) << r.body;
+  EXPECT_EQ(body["status"], "approved");
+  ASSERT_EQ(body["replays"].size(), 1u) << r.body;
+  EXPECT_EQ(body["replays"][0]["source"], "decision");
+  EXPECT_EQ(body["replays"][0]["same"], true);
+  EXPECT_EQ(body["replays"][0]["rule_set_version"], 1);
+  EXPECT_EQ(body["replays"][0]["recorded"]["decision"], "approve");
+  EXPECT_EQ(body["replays"][0]["replayed"]["decision"], "approve");
+  EXPECT_TRUE(body["replays"][0]["differences"].empty());
+
+  // The fallback's record is in the timeline; the window that handles the case may replay it.
+  r = replay(fallback, window_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  body = r.Json();
+  EXPECT_EQ(body["ok"], true) << r.body;
+  ASSERT_EQ(body["replays"].size(), 1u) << r.body;
+  EXPECT_EQ(body["replays"][0]["source"], "fallback");
+  EXPECT_TRUE(body["replays"][0]["event_seq"].is_number());
+  EXPECT_EQ(body["replays"][0]["recorded"]["decision"], "manual");
+  EXPECT_EQ(body["replays"][0]["recorded"]["reason"], "condition_false");
+  EXPECT_EQ(body["replays"][0]["replayed"]["reason"], "condition_false");
+
+  // Who may replay: staff who may see the case; applicants (theirs included) may not.
+  EXPECT_EQ(replay(decided, person_).status, 403);
+  EXPECT_EQ(replay(decided, approver_).status, 404);  // another department's approver
+  // A case without rules has nothing to replay.
+  const std::string housing = Apply()["id"];
+  r = replay(housing, supervisor);
+  EXPECT_EQ(r.status, 404) << r.body;
+  EXPECT_EQ(r.Json()["code"], "no_decision_record") << r.body;
+  // Replaying is recorded in the case's audit trail.
+  auto trail = client().Get("/api/v1/cases/" + decided + "/audit", {{"Authorization", supervisor}});
+  ASSERT_EQ(trail.status, 200) << trail.body;
+  bool recorded = false;
+  const json records = trail.Json()["items"];
+  for (const auto& rec : records) recorded |= rec["action"] == "decision.replayed";
+  EXPECT_TRUE(recorded) << trail.body;
+
+  // A record edited in the database (an input the decision rested on) no longer replays to
+  // itself: the replay names what differs.
+  {
+    auto db = storage::OpenDatabase(server_->db_url(), {.pool_size = 1});
+    ASSERT_TRUE(db) << db.error().message;
+    auto edited = (*db)->Transact(storage::kReadWrite, [&](storage::Tx& tx) -> Result<void> {
+      auto n = tx.Exec(
+          "UPDATE cases SET decision = REPLACE(decision, '\"form.purpose\":\"就业\"', '\"form.purpose\":\"旅游\"')"
+          " WHERE id = :id",
+          {{"id", decided}});
+      if (!n) return std::unexpected(n.error());
+      if (*n != 1) return Fail(Error::Internal("case not updated"));
+      return {};
+    });
+    ASSERT_TRUE(edited) << edited.error().message;
+  }
+  r = replay(decided, supervisor);
+  ASSERT_EQ(r.status, 200) << r.body;
+  body = r.Json();
+  EXPECT_EQ(body["ok"], false) << r.body;
+  EXPECT_EQ(body["replays"][0]["same"], false);
+  EXPECT_EQ(body["replays"][0]["recorded"]["decision"], "approve");
+  EXPECT_EQ(body["replays"][0]["replayed"]["decision"], "manual");
+  const json differences = body["replays"][0]["differences"];
+  EXPECT_NE(std::find(differences.begin(), differences.end(), json("/decision")), differences.end()) << r.body;
+}
+
+TEST_P(CaseApiTest, CasesAreFoundByTheirNumber) {
+  const json first = Apply();
+  const json second = Apply();
+  const std::string number = second["number"];
+  for (const std::string& auth : {person_, window_, approver_, Login("supervisor")}) {
+    auto r = client().Get("/api/v1/cases?number=" + number, {{"Authorization", auth}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    ASSERT_EQ(r.Json()["items"].size(), 1u) << r.body;
+    EXPECT_EQ(r.Json()["items"][0]["id"], second["id"]);
+  }
+  // Nobody sees more through a number than without one.
+  auto other = client().Get("/api/v1/cases?number=" + number, {{"Authorization", Login("13800000002")}});
+  ASSERT_EQ(other.status, 200) << other.body;
+  EXPECT_TRUE(other.Json()["items"].empty()) << other.body;
+  auto none = client().Get("/api/v1/cases?number=460100-20260304-999999", {{"Authorization", window_}});
+  ASSERT_EQ(none.status, 200);
+  EXPECT_TRUE(none.Json()["items"].empty());
+  auto bad = client().Get("/api/v1/cases?number=46010020260304", {{"Authorization", window_}});
+  EXPECT_EQ(bad.status, 422) << bad.body;
+  EXPECT_EQ(Fields(bad), std::vector<std::string>{"number format"});
+  EXPECT_NE(first["number"], second["number"]);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CaseApiTest, ::testing::Values("sqlite", "postgresql"),

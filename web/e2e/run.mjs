@@ -9,8 +9,9 @@ import path from 'node:path'
 import { artifactsDir, launchBrowser, startServer } from './harness.mjs'
 import * as portal from './portal.story.mjs'
 import * as cases from './cases.story.mjs'
+import * as supervise from './supervise.story.mjs'
 
-const stories = [portal, cases].filter((s) => !process.env.E2E_ONLY || s.name.includes(process.env.E2E_ONLY))
+const stories = [portal, cases, supervise].filter((s) => !process.env.E2E_ONLY || s.name.includes(process.env.E2E_ONLY))
 
 if (!process.env.E2E_ONLY) {
   const dir = artifactsDir()

@@ -36,6 +36,16 @@ Result<std::string> OrderedForm(const http::Request& r) {
 
 std::string Caller(const Principal* p) { return p ? p->user_id : "-"; }
 
+// A case number as the list filter takes it: <6-digit region>-<YYYYMMDD>-<sequence of 6 or more digits>.
+bool IsCaseNumberText(std::string_view s) {
+  if (s.size() < 22 || s.size() > 40 || s[6] != '-' || s[15] != '-') return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i == 6 || i == 15) continue;
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void RegisterCaseRoutes(http::Router& router, ApiContext& ctx) {
@@ -64,6 +74,12 @@ void RegisterCaseRoutes(http::Router& router, ApiContext& ctx) {
              if (!page) return std::unexpected(page.error());
              cases::CaseListFilter filter{.limit = page->limit, .after = page->after};
              if (auto s = r.Query("status"); s && !s->empty()) filter.status = *s;
+             if (auto n = r.Query("number"); n && !n->empty()) {
+               if (!IsCaseNumberText(*n)) {
+                 return Fail(Error::Validation({{"number", "format", "a case number such as 460100-20261121-000123"}}));
+               }
+               filter.number = *n;
+             }
              auto list = ctx.cases->List(*p, filter);
              if (!list) return std::unexpected(list.error());
              json out = {{"items", json::parse(list->items_json)},

@@ -1,17 +1,21 @@
-// Routes of the 秒批 rules: reading an item's rule set (any version) and writing its next
-// version. The language and the decision record: docs/rules.md.
+// Routes of the 秒批 rules: reading an item's rule set (any version), writing its next version,
+// and replaying a case's decision records. The language and the decision record: docs/rules.md.
 #include <nlohmann/json.hpp>
 
 #include "wangban/api/guard.hpp"
 #include "wangban/api/routes.hpp"
+#include "wangban/cases/service.hpp"
 #include "wangban/catalog/store.hpp"
 #include "wangban/identity/principal.hpp"
+#include "wangban/rules/service.hpp"
 #include "wangban/rules/store.hpp"
+#include "wangban/workflow/value.hpp"
 
 namespace wangban::api {
 namespace {
 
 using identity::Principal;
+using nlohmann::json;
 using nlohmann::ordered_json;
 
 Result<std::optional<int>> VersionQuery(const http::Request& r) {
@@ -56,6 +60,108 @@ Result<rules::PutOptions> ItemChecks(ApiContext& ctx, std::string_view code, con
   return options;
 }
 
+// A key as a JSON pointer token (RFC 6901).
+std::string PointerToken(const std::string& key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// Where `a` and `b` differ, as JSON pointers (at most `limit` of them; "" is the whole value).
+void Differences(const json& a, const json& b, const std::string& at, std::vector<std::string>& out,
+                 std::size_t limit) {
+  if (out.size() >= limit || a == b) return;
+  if (a.is_object() && b.is_object()) {
+    for (const auto& [key, value] : a.items()) {
+      const std::string path = at + "/" + PointerToken(key);
+      auto other = b.find(key);
+      if (other == b.end()) {
+        out.push_back(path);
+      } else {
+        Differences(value, *other, path, out, limit);
+      }
+      if (out.size() >= limit) return;
+    }
+    for (const auto& [key, value] : b.items()) {
+      if (!a.contains(key) && out.size() < limit) out.push_back(at + "/" + PointerToken(key));
+    }
+    return;
+  }
+  if (a.is_array() && b.is_array()) {
+    const std::size_t n = std::max(a.size(), b.size());
+    for (std::size_t i = 0; i < n && out.size() < limit; ++i) {
+      const std::string path = at + "/" + std::to_string(i);
+      if (i >= a.size() || i >= b.size()) {
+        out.push_back(path);
+      } else {
+        Differences(a[i], b[i], path, out, limit);
+      }
+    }
+    return;
+  }
+  out.push_back(at);
+}
+
+json Outcome(const json& record) {
+  json out = json::object();
+  for (const char* key : {"decision", "reason", "summary"}) {
+    if (record.is_object() && record.contains(key)) out[key] = record[key];
+  }
+  return out;
+}
+
+// One stored record replayed on the rule set version it names (rules::ReplayDecision): `same`
+// when the replay gives the record back field for field. A record that cannot be replayed
+// (edited into something no evaluation makes, its version gone) is a finding, not a failure of
+// the request.
+json ReplayOne(rules::RuleStore& store, const cases::StoredDecisionRecord& stored) {
+  json out = {{"source", stored.source}, {"at", FormatRfc3339(stored.at)}};
+  if (stored.event_seq) out["event_seq"] = *stored.event_seq;
+  const json record = json::parse(stored.record_json, nullptr, /*allow_exceptions=*/false);
+  out["rule_set_version"] =
+      record.is_object() && record.contains("rule_set_version") ? record["rule_set_version"] : json();
+  out["recorded"] = Outcome(record);
+  out["record"] = record.is_discarded() ? json(stored.record_json) : record;
+  if (record.is_discarded() || !record.is_object()) {
+    out["same"] = false;
+    out["replayed"] = nullptr;
+    out["error"] = "the stored record is not a JSON object";
+    return out;
+  }
+  if (record.value("reason", std::string()) == rules::kReasonNoRules) {
+    // No rules decided: nothing was evaluated, so there is nothing to replay.
+    out["same"] = true;
+    out["replayed"] = nullptr;
+    out["error"] = nullptr;
+    out["note"] = "no_rules";
+    return out;
+  }
+  auto replayed = rules::ReplayDecision(store, workflow::ValueFromJson(record));
+  if (!replayed) {
+    out["same"] = false;
+    out["replayed"] = nullptr;
+    out["error"] = replayed.error().message;
+    return out;
+  }
+  const json again = workflow::ValueToJson(*replayed);
+  std::vector<std::string> differences;
+  Differences(record, again, "", differences, 20);
+  out["same"] = differences.empty();
+  out["replayed"] = Outcome(again);
+  out["differences"] = differences;
+  if (!differences.empty()) out["replayed_record"] = again;
+  out["error"] = nullptr;
+  return out;
+}
+
 }  // namespace
 
 void RegisterRulesRoutes(http::Router& router, ApiContext& ctx) {
@@ -89,6 +195,31 @@ void RegisterRulesRoutes(http::Router& router, ApiContext& ctx) {
                  {{"item_code", put->item_code}, {"version", put->version}, {"created", put->created}});
            },
            {.body = http::BodyKind::kJson, .max_body_bytes = rules::kMaxRuleSetBytes});
+
+  // 秒批 decisions explained and replayed: every record kept with the case evaluated again on
+  // its own inputs and the rule set version it names (no registry asked). For reviewing staff
+  // and supervisors who may see the case; an audit record of the reading.
+  AddRoute(router, ctx, http::Method::kGet, "/api/v1/cases/{id}/decision/replay", "rules.read",
+           [&ctx](http::Request& r, const Principal* p) -> http::HandlerResult {
+             if (ctx.rules == nullptr || ctx.cases == nullptr) {
+               return Fail(Error::Unavailable("the rules module is not configured"));
+             }
+             auto stored = ctx.cases->DecisionRecords(*p, r.PathParam("id"));
+             if (!stored) return std::unexpected(stored.error());
+             json replays = json::array();
+             bool ok = true;
+             for (const auto& record : stored->records) {
+               json one = ReplayOne(*ctx.rules, record);
+               ok = ok && one["same"].get<bool>();
+               replays.push_back(std::move(one));
+             }
+             return http::Response::Json(200, {{"case_id", stored->case_id},
+                                               {"number", stored->number ? json(*stored->number) : json()},
+                                               {"item_code", stored->item_code},
+                                               {"status", stored->status},
+                                               {"ok", ok},
+                                               {"replays", replays}});
+           });
 }
 
 }  // namespace wangban::api

@@ -1175,6 +1175,49 @@ Result<void> CaseService::CheckVisible(const Principal& p, std::string_view case
   });
 }
 
+Result<CaseDecisionRecords> CaseService::DecisionRecords(const Principal& p, std::string_view case_id) {
+  if (!p.IsStaff()) return Fail(Error::NotFound("no such case"));
+  return db_.TransactValue<CaseDecisionRecords>(storage::kReadWrite, [&](Tx& tx) -> Result<CaseDecisionRecords> {
+    auto c = Load(tx, case_id);
+    if (!c) return std::unexpected(c.error());
+    auto viewer = Visibility(tx, p, *c);
+    if (!viewer) return std::unexpected(viewer.error());
+    CaseDecisionRecords out{.case_id = c->id, .number = c->number, .item_code = c->item_code, .status = c->status};
+    auto events = tx.Query(
+        "SELECT seq, at, data FROM case_events WHERE case_id = :c AND type = 'rules_fallback'"
+        " ORDER BY seq",
+        {{"c", c->id}});
+    if (!events) return std::unexpected(events.error());
+    for (const Row& e : *events) {
+      out.records.push_back(
+          {.source = "fallback", .at = FromMicros(e.Int(1)), .event_seq = e.Int(0), .record_json = e.Text(2)});
+    }
+    if (c->decision) {
+      const ordered_json decision = ordered_json::parse(*c->decision, nullptr, /*allow_exceptions=*/false);
+      if (decision.is_object() && decision.value("automatic", false) && decision.contains("rules")) {
+        auto at = ParseRfc3339(decision.value("at", std::string()));
+        out.records.push_back({.source = "decision",
+                               .at = at ? *at : FromMicros(c->concluded_at.value_or(c->updated_at)),
+                               .event_seq = std::nullopt,
+                               .record_json = decision["rules"].dump()});
+      }
+    }
+    if (out.records.empty()) {
+      return Fail(Error{.code = ErrorCode::kNotFound,
+                        .message = "the case has no 秒批 decision record",
+                        .reason = "no_decision_record"});
+    }
+    if (audit_) {
+      if (auto a = audit_.append(tx, {c->id, p.user_id, "decision.replayed", c->Subject(),
+                                      json({{"records", out.records.size()}}).dump()});
+          !a) {
+        return std::unexpected(a.error());
+      }
+    }
+    return out;
+  });
+}
+
 Result<FileRef> CaseService::MaterialFile(const Principal& p, std::string_view case_id, std::string_view code) {
   if (!files_) return Fail(Error::Unavailable("file storage is not configured"));
   // The visibility check and the audit record of a staff download in one transaction; the
@@ -1215,15 +1258,21 @@ Result<CaseList> CaseService::List(const Principal& p, const CaseListFilter& fil
         pg ? " AND (CAST(:s AS TEXT) IS NULL OR status = CAST(:s2 AS TEXT))" : " AND (:s IS NULL OR status = :s2)";
     Result<storage::Rows> rows = storage::Rows{};
     Params params = {{"after", after}, {"s", status}, {"s2", status}, {"limit", filter.limit + 1}};
+    // A number names one case at most (unique index): looked up by it rather than by the caller's scope.
+    std::string_view number_clause;
+    if (filter.number) {
+      params.emplace_back("n", *filter.number);
+      number_clause = " AND number = :n";
+    }
     if (p.IsApplicant()) {
       params.emplace_back("a", std::string(p.EffectiveApplicantId()));
       rows = tx.Query(std::string(kSummary) + " WHERE applicant_id = :a AND id < :after" + status_clause +
-                          " ORDER BY id DESC LIMIT :limit",
+                          std::string(number_clause) + " ORDER BY id DESC LIMIT :limit",
                       params);
     } else if (p.HasRole(Role::kAdmin) || p.HasRole(Role::kSupervisor)) {
       params.emplace_back("r", std::string(identity::RegionPrefix(p.region)) + "%");
       rows = tx.Query(std::string(kSummary) + " WHERE region LIKE :r AND status <> 'draft' AND id < :after" +
-                          status_clause + " ORDER BY id DESC LIMIT :limit",
+                          status_clause + std::string(number_clause) + " ORDER BY id DESC LIMIT :limit",
                       params);
     } else {
       params.emplace_back("d", p.department);
@@ -1234,7 +1283,7 @@ Result<CaseList> CaseService::List(const Principal& p, const CaseListFilter& fil
                        " WHERE status <> 'draft' AND id < :after AND (department = :d OR window_department = :d2"
                        " OR instance_id IN (SELECT t.instance_id FROM workflow_tasks t JOIN workflow_task_candidates k"
                        " ON k.task_id = t.id WHERE k.department = :d3))" +
-                       status_clause + " ORDER BY id DESC LIMIT :limit",
+                       status_clause + std::string(number_clause) + " ORDER BY id DESC LIMIT :limit",
                    params);
     }
     if (!rows) return std::unexpected(rows.error());

@@ -86,8 +86,27 @@ struct TaskCompletion {
 
 struct CaseListFilter {
   std::optional<std::string> status;
+  std::optional<std::string> number;  // exactly this case number
   int limit = 20;
   std::optional<std::string> after;  // the last case id of the previous page
+};
+
+// A 秒批 decision record kept with a case (docs/rules.md, "The decision record"): the one that
+// decided the case automatically (`decision.rules`), or one whose rules could not decide, left
+// in the timeline when the case went to a person (event `rules_fallback`).
+struct StoredDecisionRecord {
+  std::string source;                     // "decision" or "fallback"
+  Timestamp at;                           // when the case was decided, or the fallback event's time
+  std::optional<std::int64_t> event_seq;  // the timeline event of a fallback
+  std::string record_json;
+};
+
+struct CaseDecisionRecords {
+  std::string case_id;
+  std::optional<std::string> number;
+  std::string item_code;
+  std::string status;
+  std::vector<StoredDecisionRecord> records;  // fallbacks by event, then the decision
 };
 
 struct CaseList {
@@ -132,6 +151,10 @@ class CaseService {
   Result<CaseList> List(const identity::Principal& p, const CaseListFilter& filter);
   // The audit records of the case (staff who may see the case, and its applicant).
   Result<void> CheckVisible(const identity::Principal& p, std::string_view case_id);
+  // The case's 秒批 decision records, for staff who may see the case (404 for anyone else,
+  // applicants included; 404 reason "no_decision_record" when there is none). Reading them
+  // leaves an audit record ("decision.replayed": the caller replays them, api/rules_routes).
+  Result<CaseDecisionRecords> DecisionRecords(const identity::Principal& p, std::string_view case_id);
   // A material's file for staff (with an audit record) or the applicant.
   Result<FileRef> MaterialFile(const identity::Principal& p, std::string_view case_id, std::string_view code);
 

@@ -44,6 +44,8 @@ export const api = {
   resubmitCase: (id) => post(`${V1}/cases/${enc(id)}/resubmit`, { commitment_signed: true }),
   withdrawCase: (id) => post(`${V1}/cases/${enc(id)}/withdraw`, {}),
   cases: (params) => get(`${V1}/cases`, params),
+  // The case with this number, if the caller may see it: a page of zero or one case.
+  caseByNumber: (number) => get(`${V1}/cases`, { number }),
   getCase: (id) => get(`${V1}/cases/${enc(id)}`),
 
   // work
@@ -54,6 +56,8 @@ export const api = {
   // supervision
   auditVerify: () => get(`${V1}/audit/verify`),
   auditNumbers: (date) => get(`${V1}/audit/numbers`, { date }),
+  // 秒批 decision records of a case evaluated again on their own inputs.
+  replayDecision: (caseId) => get(`${V1}/cases/${enc(caseId)}/decision/replay`),
 
   // processes
   processXml: (key) => get(`${V1}/processes/${enc(key)}`, undefined, { as: 'text' }),

@@ -82,6 +82,7 @@ export default {
     item_form_schema: 'The form must be a JSON Schema of type object',
   },
   problem: {
+    no_decision_record: 'The case has no 秒批 decision record',
     unknown: 'Something went wrong; please try again', network: 'Network error; check your connection and retry',
     validation_failed: 'Some fields need correcting', not_found: 'Not found', forbidden: 'You are not allowed to do this',
     conflict: 'Not possible in the current state; refresh and retry', rate_limited: 'Too many attempts; try again in {seconds} s',
@@ -169,6 +170,19 @@ export default {
     date: 'Date', check: 'Check', region: 'Region', issued: 'Issued', onCases: 'On cases', void: 'Void', unaccounted: 'Unaccounted',
     inconsistent: 'Inconsistent', ok: 'All accounted for', notOk: 'Problems found', none: 'No case numbers were issued in your regions that day',
     voidOf: '{number}: claimed by case {caseId}, not submitted',
+  },
+  replay: {
+    title: 'Replay 秒批 decisions', hint: 'Evaluates the recorded inputs again with the rule set version the decision used, to check that the automatic decision can be reproduced (no registry is asked).',
+    numberLabel: 'Case number', numberPlaceholder: 'e.g. 460100-20261121-000123', replay: 'Replay', notFound: 'No case with this number, or you may not see it',
+    open: 'Replay the 秒批 decision', openHint: 'The rules judged this case; their record can be evaluated again and compared.',
+    ok: 'Every record reproduces', notOk: 'A record differs from its replay', same: 'Same', differs: 'Differs',
+    source_decision: 'Automatic decision', source_fallback: 'Judgement when sent to a person',
+    at: 'Judged at', version: 'Rule set version', recorded: 'Recorded', replayed: 'Replayed', summary: 'Summary',
+    decision_approve: 'Approve (秒批)', decision_manual: 'Manual review',
+    reason_all_conditions_true: 'all conditions met', reason_condition_false: 'a condition not met', reason_undecidable: 'a condition could not be checked', reason_no_rules: 'the item has no rules',
+    noRules: 'The item has no 秒批 rules; there is nothing to evaluate again.', error: 'Cannot replay: {message}', differences: 'Differs at:',
+    conditions: 'Conditions', condition: 'Condition', conditionResult: 'Result', conditionReason: 'Because',
+    true: 'Met', false: 'Not met', unknown: 'Unknown',
   },
   notFound: { title: 'Page not found', text: 'The page does not exist or has moved.', forbiddenTitle: 'Not allowed', forbidden: 'This account cannot open the page; log in with another one.' },
 }

@@ -82,6 +82,7 @@ export default {
     item_form_schema: '表单须为 type 为 object 的 JSON Schema',
   },
   problem: {
+    no_decision_record: '该办件没有秒批决定记录',
     unknown: '操作失败，请稍后重试', network: '网络连接失败，请检查网络后重试',
     validation_failed: '填写的信息有误，请按提示修改', not_found: '未找到', forbidden: '没有权限执行此操作',
     conflict: '当前状态不允许此操作，请刷新后重试', rate_limited: '操作过于频繁，请 {seconds} 秒后再试',
@@ -169,6 +170,19 @@ export default {
     date: '日期', check: '核查', region: '行政区划', issued: '已发编号', onCases: '在案件上', void: '作废号', unaccounted: '去向不明',
     inconsistent: '记录不一致', ok: '全部可查', notOk: '存在问题', none: '当日本辖区未发出案件编号',
     voidOf: '{number}：由案件 {caseId} 领取，未提交成功',
+  },
+  replay: {
+    title: '秒批决定复核', hint: '用决定时记录的输入和规则版本重新计算，核对自动审批决定是否可以复现（不再查询外部数据库）。',
+    numberLabel: '办件编号', numberPlaceholder: '如 460100-20261121-000123', replay: '复核', notFound: '未找到该编号的办件，或您无权查看',
+    open: '复核秒批决定', openHint: '本件由秒批规则作出过判定，可用记录的输入重新计算核对。',
+    ok: '全部可以复现', notOk: '记录与重算结果不一致', same: '一致', differs: '不一致',
+    source_decision: '自动审批决定', source_fallback: '转人工审查时的判定',
+    at: '判定时间', version: '规则版本', recorded: '记录的结论', replayed: '重算的结论', summary: '说明',
+    decision_approve: '准予（秒批）', decision_manual: '转人工审查',
+    reason_all_conditions_true: '条件全部满足', reason_condition_false: '有条件不满足', reason_undecidable: '有条件无法核验', reason_no_rules: '事项无秒批规则',
+    noRules: '事项没有秒批规则，没有需要重算的内容。', error: '无法重算：{message}', differences: '不一致之处：',
+    conditions: '判定条件', condition: '条件', conditionResult: '结果', conditionReason: '依据',
+    true: '满足', false: '不满足', unknown: '无法核验',
   },
   notFound: { title: '页面不存在', text: '您访问的页面不存在或已移动。', forbiddenTitle: '无权访问', forbidden: '当前账号不能打开此页面，请换一个账号登录。' },
 }
