@@ -1648,15 +1648,32 @@ void RegisterCaseHandlers(workflow::HandlerRegistry& registry, const Clock& cloc
     std::map<std::pair<std::string, int>, ResultInfo> by_version;  // GUARDED_BY(mutex)
   };
   auto cache = std::make_shared<ResultCache>();
+  // The result the case is owed is the one of the item version it was submitted under (the case
+  // row's item_version, which the process variables carry as case.item_version): the catalog may
+  // have published another version since.
   registry.Register("license.issue", [&clock, cache](const workflow::ServiceCall& call) -> Result<workflow::Value> {
     if (call.tx == nullptr) return Fail(Error::Internal("license.issue runs inside a transition"));
-    auto row = call.tx->QueryOne("SELECT item_code, item_version FROM cases WHERE id = :id",
-                                 {{"id", std::string(call.business_key)}});
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return workflow::Value(workflow::Value::Object{{"requested", workflow::Value(false)}});
+    std::string item_code;
+    std::optional<int> item_version;
+    if (auto c = call.variables.find("case"); c != call.variables.end()) {
+      const workflow::Value* code = c->second.Find("item_code");
+      const workflow::Value* version = c->second.Find("item_version");
+      if (code && code->is_string() && version && version->is_number()) {
+        item_code = code->as_string();
+        item_version = static_cast<int>(version->as_number());
+      }
+    }
+    if (!item_version) {  // a process started without the case's variables: read the case
+      auto row = call.tx->QueryOne("SELECT item_code, item_version FROM cases WHERE id = :id",
+                                   {{"id", std::string(call.business_key)}});
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return workflow::Value(workflow::Value::Object{{"requested", workflow::Value(false)}});
+      item_code = (*row)->Text(0);
+      item_version = static_cast<int>((*row)->Int(1));
+    }
     ResultInfo info;
-    if (auto version = catalog::CatalogStore::PublishedVersion(*call.tx, (*row)->Text(0))) {
-      const auto key = std::make_pair((*row)->Text(0), *version);
+    {
+      const auto key = std::make_pair(item_code, *item_version);
       bool cached = false;
       {
         std::lock_guard lock(cache->mutex);
@@ -1666,23 +1683,28 @@ void RegisterCaseHandlers(workflow::HandlerRegistry& registry, const Clock& cloc
         }
       }
       if (!cached) {
-        if (auto item = catalog::CatalogStore::GetVersion(*call.tx, key.first, key.second)) {
+        auto item = catalog::CatalogStore::GetVersion(*call.tx, key.first, key.second);
+        if (item) {
           auto doc = ordered_json::parse(item->document);
           info.name = doc["result"].value("name", info.name);
           if (doc["result"]["license_type"].is_string())
             info.license_type = doc["result"]["license_type"].get<std::string>();
           std::lock_guard lock(cache->mutex);
           cache->by_version.emplace(key, info);
+        } else if (item.error().code != ErrorCode::kNotFound) {
+          return std::unexpected(item.error());
         }
       }
     }
     const std::string& result_name = info.name;
     const std::optional<std::string>& license_type = info.license_type;
-    auto r = call.tx->Exec(
+    // Nothing is read back (a request made earlier stays): on PostgreSQL it goes with the next
+    // statement of the transition.
+    auto r = call.tx->Defer(
         "INSERT INTO license_requests (case_id, item_code, license_type, result_name, status, requested_at)"
         " VALUES (:c, :i, :l, :n, 'pending', :t) ON CONFLICT (case_id) DO NOTHING",
         {{"c", std::string(call.business_key)},
-         {"i", (*row)->Text(0)},
+         {"i", item_code},
          {"l", license_type},
          {"n", result_name},
          {"t", ToMicros(clock.Now())}});

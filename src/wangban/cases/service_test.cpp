@@ -16,6 +16,7 @@
 #include "tests/testing/temp_dir.hpp"
 #include "wangban/catalog/bundle.hpp"
 #include "wangban/catalog/internal/demo_files.hpp"
+#include "wangban/catalog/item.hpp"
 #include "wangban/jobs/worker.hpp"
 #include "wangban/storage/migrations.hpp"
 
@@ -25,7 +26,8 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kHousing = "000707011000460100HKZJJ";  // promised 20 working days
+constexpr const char* kHousing = "000707011000460100HKZJJ";           // promised 20 working days
+constexpr const char* kNoCriminalRecord = "002001001000460100HKGAJ";  // 无犯罪记录证明, an e-license result
 
 std::string ReadProcess(const std::string& name) {
   const char* root = std::getenv("WANGBAN_SOURCE_DIR");
@@ -138,6 +140,65 @@ class CaseServiceTest : public ::testing::TestWithParam<std::string> {
   jobs::JobRegistry registry_;
   std::unique_ptr<jobs::Worker> worker_;
 };
+
+// license.issue requests the result of the item version the case was submitted under (named by
+// the process variables, else read from the case), not the one the catalog publishes now.
+TEST_P(CaseServiceTest, ALicenseRequestFollowsTheItemVersionOfTheCase) {
+  const json form = {{"applicant_name", "张三"},
+                     {"id_number", "460100199001011230"},
+                     {"phone", "13800000001"},
+                     {"purpose", "就业"},
+                     {"receiving_unit", "海口示例科技有限公司"}};
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2; ++i) {
+    auto created = service_->Create(Person(), kNoCriminalRecord, form.dump());
+    ASSERT_TRUE(created.has_value()) << created.error().message;
+    ids.push_back(created->id);
+  }
+  // Version 2 of the item, with another result, published after the cases were made.
+  auto stored = catalog_->GetPublished(kNoCriminalRecord);
+  ASSERT_TRUE(stored.has_value());
+  ASSERT_EQ(stored->version, 1);
+  auto item = catalog::ItemFromJson(nlohmann::ordered_json::parse(stored->document));
+  ASSERT_TRUE(item.has_value()) << item.error().message;
+  item->result = {.name = "无犯罪记录证明（新式样）", .license_type = "无犯罪记录证明（新式样）"};
+  ASSERT_TRUE(catalog_->SaveDraft(*item, "catalog", /*create=*/false).has_value());
+  auto published = catalog_->Publish(kNoCriminalRecord, std::nullopt, "catalog");
+  ASSERT_TRUE(published.has_value()) << published.error().message;
+  ASSERT_EQ(published->version, 2);
+
+  const workflow::ServiceHandler* issue = handlers_.Find("license.issue");
+  ASSERT_NE(issue, nullptr);
+  const workflow::Value::Object with_case{
+      {"case", workflow::Value(workflow::Value::Object{{"item_code", workflow::Value(kNoCriminalRecord)},
+                                                       {"item_version", workflow::Value(1)}})}};
+  const workflow::Value::Object without_case;
+  for (int i = 0; i < 2; ++i) {
+    auto r = db_->Transact(storage::kReadWrite, [&](storage::Tx& tx) -> Result<void> {
+      const workflow::ServiceCall call{.handler = "license.issue",
+                                       .instance_id = "instance-" + std::to_string(i),
+                                       .business_key = ids[i],
+                                       .variables = i == 0 ? with_case : without_case,
+                                       .tx = &tx};
+      auto answer = (*issue)(call);
+      if (!answer) return std::unexpected(answer.error());
+      EXPECT_EQ(workflow::ValueToJson(*answer), json({{"requested", true}}));
+      return {};
+    });
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+  }
+  auto rows = db_->TransactValue<std::vector<storage::Row>>(storage::kReadOnly, [&](storage::Tx& tx) {
+    return tx.Query("SELECT case_id, item_code, license_type, result_name, status FROM license_requests", {});
+  });
+  ASSERT_TRUE(rows.has_value());
+  ASSERT_EQ(rows->size(), 2u);
+  for (const auto& row : *rows) {
+    EXPECT_EQ(row.Text(1), kNoCriminalRecord);
+    EXPECT_EQ(row.OptText(2), std::optional<std::string>("无犯罪记录证明")) << row.Text(0);
+    EXPECT_EQ(row.Text(3), "无犯罪记录证明") << row.Text(0);
+    EXPECT_EQ(row.Text(4), "pending");
+  }
+}
 
 TEST_P(CaseServiceTest, YellowAndRedWarningsFireOnTimeAndOnce) {
   const std::string id = Submitted();
