@@ -13,7 +13,7 @@ BUILD_PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 TEST_PKGS=(
-  postgresql curl procps sqlite3
+  postgresql curl jq procps sqlite3
 )
 
 want=("${BUILD_PKGS[@]}")

@@ -8,6 +8,7 @@
 
 #include "tests/testing/postgres_cluster.hpp"
 #include "tests/testing/server_process.hpp"
+#include "tests/testing/subprocess.hpp"
 #include "wangban/storage/database.hpp"
 
 namespace wangban::testing {
@@ -416,7 +417,8 @@ TEST_P(CaseApiTest, EveryCaseNumberOfADayIsAccountedFor) {
   EXPECT_TRUE(a.ends_with("-000001")) << a;
   EXPECT_TRUE(b.ends_with("-000002")) << b;
   const std::string db = server_->db_url();
-  auto cli = RunWangban({"audit", "numbers", "--date", "2026-03-04", "--db", db, "--data", server_->data_dir().string()});
+  auto cli =
+      RunWangban({"audit", "numbers", "--date", "2026-03-04", "--db", db, "--data", server_->data_dir().string()});
   EXPECT_EQ(cli.exit_status, 0) << cli.output;
   EXPECT_NE(cli.output.find("460100 20260304: 2 issued, 2 on cases, 0 void, 0 unaccounted"), std::string::npos)
       << cli.output;
@@ -700,6 +702,21 @@ TEST_P(CaseApiTest, CasesAreFoundByTheirNumber) {
   EXPECT_EQ(bad.status, 422) << bad.body;
   EXPECT_EQ(Fields(bad), std::vector<std::string>{"number format"});
   EXPECT_NE(first["number"], second["number"]);
+}
+
+// The README's walkthrough of the whole loop (scripts/api-walkthrough.sh: apply, accept, approve,
+// 秒批, audit verify and replay) against a fresh server, so that what it shows a new user works.
+TEST_P(CaseApiTest, TheApiWalkthroughRunsTheWholeLoop) {
+  const char* root = std::getenv("WANGBAN_SOURCE_DIR");
+  ASSERT_NE(root, nullptr) << "WANGBAN_SOURCE_DIR is not set";
+  const std::string script = (std::filesystem::path(root) / "scripts" / "api-walkthrough.sh").string();
+  auto run = RunChild({.argv = {"bash", script, "http://127.0.0.1:" + std::to_string(server_->port())}}, "",
+                      std::chrono::seconds(120));
+  EXPECT_EQ(run.exit_status, 0) << run.output;
+  EXPECT_NE(run.output.find("\"status\":\"approved\",\"decision\":\"approved\""), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("{\"ok\":true,\"replays\":[{\"source\":\"decision\",\"same\":true}]}"), std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("api-walkthrough: done"), std::string::npos) << run.output;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CaseApiTest, ::testing::Values("sqlite", "postgresql"),
