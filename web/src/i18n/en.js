@@ -133,6 +133,7 @@ export default {
     leftWorking: '{n} working days left', overdueWorking: '{n} working days overdue', leftDays: '{n} days left', overdueDays: '{n} days overdue',
   },
   tasks: {
+    findLabel: 'Find a case by number', find: 'Find', numberFormat: 'Enter a whole case number, e.g. 460100-20261121-000123',
     state: 'Task state', open: 'To do', done: 'Done', colour: 'Deadline', assignee: 'Assignee', mine: 'Claimed by me', unclaimed: 'Unclaimed',
     filterText: 'Filter', filterHint: 'Case number, service, applicant', count: '{n} tasks, {red} overdue, {yellow} warning', empty: 'No tasks',
     due: 'Due', task: 'Step', applicant: 'Applicant', claim: 'Claim', handle: 'Open',

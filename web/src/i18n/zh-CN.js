@@ -133,6 +133,7 @@ export default {
     leftWorking: '剩 {n} 个工作日', overdueWorking: '超期 {n} 个工作日', leftDays: '剩 {n} 天', overdueDays: '超期 {n} 天',
   },
   tasks: {
+    findLabel: '按编号查找办件', find: '查找', numberFormat: '请输入完整的办件编号，如 460100-20261121-000123',
     state: '任务状态', open: '待办', done: '已办', colour: '时限状态', assignee: '办理人', mine: '我签收的', unclaimed: '未签收',
     filterText: '筛选', filterHint: '办件编号、事项、申请人', count: '共 {n} 件，超期 {red} 件，预警 {yellow} 件', empty: '暂无任务',
     due: '办结期限', task: '环节', applicant: '申请人', claim: '签收', handle: '办理',
