@@ -679,6 +679,28 @@ TEST_P(CaseApiTest, AutoApprovalDecisionsReplayAndEditedRecordsAreFound) {
   EXPECT_EQ(body["replays"][0]["replayed"]["decision"], "manual");
   const json differences = body["replays"][0]["differences"];
   EXPECT_NE(std::find(differences.begin(), differences.end(), json("/decision")), differences.end()) << r.body;
+
+  // A record edited into something no evaluation makes (a field of the wrong type) is a finding
+  // too, not a failure of the request.
+  {
+    auto db = storage::OpenDatabase(server_->db_url(), {.pool_size = 1});
+    ASSERT_TRUE(db) << db.error().message;
+    auto edited = (*db)->Transact(storage::kReadWrite, [&](storage::Tx& tx) -> Result<void> {
+      auto n = tx.Exec(
+          "UPDATE cases SET decision = REPLACE(decision, '\"reason\":\"all_conditions_true\"', '\"reason\":7')"
+          " WHERE id = :id",
+          {{"id", decided}});
+      if (!n) return std::unexpected(n.error());
+      if (*n != 1) return Fail(Error::Internal("case not updated"));
+      return {};
+    });
+    ASSERT_TRUE(edited) << edited.error().message;
+  }
+  r = replay(decided, supervisor);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["ok"], false) << r.body;
+  EXPECT_EQ(r.Json()["replays"][0]["same"], false) << r.body;
+  EXPECT_EQ(r.Json()["replays"][0]["recorded"]["reason"], 7) << r.body;
 }
 
 TEST_P(CaseApiTest, CasesAreFoundByTheirNumber) {

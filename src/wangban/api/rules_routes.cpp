@@ -136,7 +136,8 @@ json ReplayOne(rules::RuleStore& store, const cases::StoredDecisionRecord& store
     out["error"] = "the stored record is not a JSON object";
     return out;
   }
-  if (record.value("reason", std::string()) == rules::kReasonNoRules) {
+  if (const auto reason = record.find("reason");
+      reason != record.end() && reason->is_string() && reason->get_ref<const std::string&>() == rules::kReasonNoRules) {
     // No rules decided: nothing was evaluated, so there is nothing to replay.
     out["same"] = true;
     out["replayed"] = nullptr;

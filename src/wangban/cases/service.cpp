@@ -1194,8 +1194,14 @@ Result<CaseDecisionRecords> CaseService::DecisionRecords(const Principal& p, std
     }
     if (c->decision) {
       const ordered_json decision = ordered_json::parse(*c->decision, nullptr, /*allow_exceptions=*/false);
-      if (decision.is_object() && decision.value("automatic", false) && decision.contains("rules")) {
-        auto at = ParseRfc3339(decision.value("at", std::string()));
+      // Read as stored, whatever it holds now: a field of the wrong type is no reason to fail.
+      const auto automatic = decision.is_object() ? decision.find("automatic") : decision.end();
+      if (decision.is_object() && automatic != decision.end() && automatic->is_boolean() && automatic->get<bool>() &&
+          decision.contains("rules")) {
+        const auto at_field = decision.find("at");
+        auto at = at_field != decision.end() && at_field->is_string()
+                      ? ParseRfc3339(at_field->get_ref<const std::string&>())
+                      : std::nullopt;
         out.records.push_back({.source = "decision",
                                .at = at ? *at : FromMicros(c->concluded_at.value_or(c->updated_at)),
                                .event_seq = std::nullopt,
