@@ -109,6 +109,21 @@ class CaseApiTest : public ::testing::TestWithParam<std::string> {
     return r.Json();
   }
 
+  // Edits the case's stored decision in the database behind the server's back: `from` -> `to`
+  // in its JSON text (REPLACE, on both backends).
+  void EditDecision(const std::string& case_id, const std::string& from, const std::string& to) {
+    auto db = storage::OpenDatabase(server_->db_url(), {.pool_size = 1});
+    ASSERT_TRUE(db) << db.error().message;
+    auto edited = (*db)->Transact(storage::kReadWrite, [&](storage::Tx& tx) -> Result<void> {
+      auto n = tx.Exec("UPDATE cases SET decision = REPLACE(decision, :from, :to) WHERE id = :id",
+                       {{"from", from}, {"to", to}, {"id", case_id}});
+      if (!n) return std::unexpected(n.error());
+      if (*n != 1) return Fail(Error::Internal("case not updated"));
+      return {};
+    });
+    ASSERT_TRUE(edited) << edited.error().message;
+  }
+
   std::unique_ptr<ServerProcess> server_;
   std::string person_, window_, approver_;
 };
@@ -656,20 +671,7 @@ TEST_P(CaseApiTest, AutoApprovalDecisionsReplayAndEditedRecordsAreFound) {
 
   // A record edited in the database (an input the decision rested on) no longer replays to
   // itself: the replay names what differs.
-  {
-    auto db = storage::OpenDatabase(server_->db_url(), {.pool_size = 1});
-    ASSERT_TRUE(db) << db.error().message;
-    auto edited = (*db)->Transact(storage::kReadWrite, [&](storage::Tx& tx) -> Result<void> {
-      auto n = tx.Exec(
-          "UPDATE cases SET decision = REPLACE(decision, '\"form.purpose\":\"就业\"', '\"form.purpose\":\"旅游\"')"
-          " WHERE id = :id",
-          {{"id", decided}});
-      if (!n) return std::unexpected(n.error());
-      if (*n != 1) return Fail(Error::Internal("case not updated"));
-      return {};
-    });
-    ASSERT_TRUE(edited) << edited.error().message;
-  }
+  ASSERT_NO_FATAL_FAILURE(EditDecision(decided, R"("form.purpose":"就业")", R"("form.purpose":"旅游")"));
   r = replay(decided, supervisor);
   ASSERT_EQ(r.status, 200) << r.body;
   body = r.Json();
@@ -682,20 +684,7 @@ TEST_P(CaseApiTest, AutoApprovalDecisionsReplayAndEditedRecordsAreFound) {
 
   // A record edited into something no evaluation makes (a field of the wrong type) is a finding
   // too, not a failure of the request.
-  {
-    auto db = storage::OpenDatabase(server_->db_url(), {.pool_size = 1});
-    ASSERT_TRUE(db) << db.error().message;
-    auto edited = (*db)->Transact(storage::kReadWrite, [&](storage::Tx& tx) -> Result<void> {
-      auto n = tx.Exec(
-          "UPDATE cases SET decision = REPLACE(decision, '\"reason\":\"all_conditions_true\"', '\"reason\":7')"
-          " WHERE id = :id",
-          {{"id", decided}});
-      if (!n) return std::unexpected(n.error());
-      if (*n != 1) return Fail(Error::Internal("case not updated"));
-      return {};
-    });
-    ASSERT_TRUE(edited) << edited.error().message;
-  }
+  ASSERT_NO_FATAL_FAILURE(EditDecision(decided, R"("reason":"all_conditions_true")", R"("reason":7)"));
   r = replay(decided, supervisor);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Json()["ok"], false) << r.body;
