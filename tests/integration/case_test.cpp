@@ -31,6 +31,17 @@ json HousingForm() {
           {"address", {{"district", "龙华区"}, {"street", "金贸街道"}, {"detail", "国贸路1号1栋101"}}}};
 }
 
+// 无犯罪记录证明: 秒批 with the demo registry (张三 has no record).
+constexpr const char* kNoCriminalRecord = "002001001000460100HKGAJ";
+
+json CertificateForm(const std::string& purpose) {
+  return {{"applicant_name", "张三"},
+          {"id_number", "460100199001011230"},
+          {"phone", "13800000001"},
+          {"purpose", purpose},
+          {"receiving_unit", "海口示例科技有限公司"}};
+}
+
 std::vector<std::string> Fields(const HttpResponse& r) {
   std::vector<std::string> out;
   const json body = r.Json();
@@ -86,6 +97,19 @@ class CaseApiTest : public ::testing::TestWithParam<std::string> {
     auto submitted = Post("/api/v1/cases/" + id + "/submit", {{"commitment_signed", true}}, person_);
     EXPECT_EQ(submitted.status, 200) << submitted.body;
     return submitted.Json();
+  }
+
+  // 张三's 无犯罪记录证明 (秒批) for `purpose`, with the ID card by e-license, submitted: the
+  // submission's answer (decided at once for 就业, sent to a person for 其他).
+  HttpResponse ApplyForCertificate(const std::string& purpose) {
+    auto created =
+        Post("/api/v1/cases", {{"item_code", kNoCriminalRecord}, {"form", CertificateForm(purpose)}}, person_);
+    EXPECT_EQ(created.status, 201) << created.body;
+    const std::string id = created.Json().value("id", "");
+    auto m1 = client().PutJson("/api/v1/cases/" + id + "/materials/M01", {{"license_id", "SFZ-460100"}},
+                               {{"Authorization", person_}});
+    EXPECT_EQ(m1.status, 200) << m1.body;
+    return Post("/api/v1/cases/" + id + "/submit", {{"commitment_signed", true}}, person_);
   }
 
   // The open task of `case_id` that `auth` sees, or "".
@@ -546,27 +570,8 @@ TEST_P(CaseApiTest, ParallelReviewWithOneObjectionEndsInADenial) {
   EXPECT_TRUE(objection_recorded);
 }
 
-// 无犯罪记录证明: 秒批 with the demo registry (张三 has no record).
-constexpr const char* kNoCriminalRecord = "002001001000460100HKGAJ";
-
-json CertificateForm(const std::string& purpose) {
-  return {{"applicant_name", "张三"},
-          {"id_number", "460100199001011230"},
-          {"phone", "13800000001"},
-          {"purpose", purpose},
-          {"receiving_unit", "海口示例科技有限公司"}};
-}
-
 TEST_P(CaseApiTest, AutoApprovalDecidesAtOnceAndExplainsItself) {
-  auto created = Post("/api/v1/cases", {{"item_code", kNoCriminalRecord}, {"form", CertificateForm("就业")}}, person_);
-  ASSERT_EQ(created.status, 201) << created.body;
-  const std::string id = created.Json()["id"];
-  ASSERT_EQ(client()
-                .PutJson("/api/v1/cases/" + id + "/materials/M01", {{"license_id", "SFZ-460100"}},
-                         {{"Authorization", person_}})
-                .status,
-            200);
-  auto submitted = Post("/api/v1/cases/" + id + "/submit", {{"commitment_signed", true}}, person_);
+  auto submitted = ApplyForCertificate("就业");
   ASSERT_EQ(submitted.status, 200) << submitted.body;
   const json c = submitted.Json();
   EXPECT_EQ(c["status"], "approved");
@@ -581,16 +586,9 @@ TEST_P(CaseApiTest, AutoApprovalDecidesAtOnceAndExplainsItself) {
 }
 
 TEST_P(CaseApiTest, AutoApprovalFallsBackToAPersonWhenARuleFails) {
-  auto created = Post("/api/v1/cases", {{"item_code", kNoCriminalRecord}, {"form", CertificateForm("其他")}}, person_);
-  ASSERT_EQ(created.status, 201) << created.body;
-  const std::string id = created.Json()["id"];
-  ASSERT_EQ(client()
-                .PutJson("/api/v1/cases/" + id + "/materials/M01", {{"license_id", "SFZ-460100"}},
-                         {{"Authorization", person_}})
-                .status,
-            200);
-  auto submitted = Post("/api/v1/cases/" + id + "/submit", {{"commitment_signed", true}}, person_);
+  auto submitted = ApplyForCertificate("其他");
   ASSERT_EQ(submitted.status, 200) << submitted.body;
+  const std::string id = submitted.Json()["id"];
   EXPECT_EQ(submitted.Json()["status"], "in_review");
   EXPECT_TRUE(submitted.Json()["decision"].is_null());
   // Staff see why the rules could not approve.
@@ -610,18 +608,9 @@ TEST_P(CaseApiTest, AutoApprovalDecisionsReplayAndEditedRecordsAreFound) {
   // One case decided by the rules, one the rules sent to a person.
   std::string decided, fallback;
   for (const char* purpose : {"就业", "其他"}) {
-    auto created =
-        Post("/api/v1/cases", {{"item_code", kNoCriminalRecord}, {"form", CertificateForm(purpose)}}, person_);
-    ASSERT_EQ(created.status, 201) << created.body;
-    const std::string id = created.Json()["id"];
-    ASSERT_EQ(client()
-                  .PutJson("/api/v1/cases/" + id + "/materials/M01", {{"license_id", "SFZ-460100"}},
-                           {{"Authorization", person_}})
-                  .status,
-              200);
-    auto submitted = Post("/api/v1/cases/" + id + "/submit", {{"commitment_signed", true}}, person_);
+    auto submitted = ApplyForCertificate(purpose);
     ASSERT_EQ(submitted.status, 200) << submitted.body;
-    (std::string(purpose) == "就业" ? decided : fallback) = id;
+    (std::string(purpose) == "就业" ? decided : fallback) = submitted.Json()["id"];
   }
   const std::string supervisor = Login("supervisor");
   auto replay = [&](const std::string& id, const std::string& auth) {
