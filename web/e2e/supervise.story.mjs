@@ -1,5 +1,6 @@
-// Supervision in the browser: 张三 applies for 无犯罪记录证明 (秒批) over the API and is approved
-// at once; the demo supervisor opens 监督核查 from the header, verifies the audit trail (intact),
+// 秒批 in the browser: 张三 applies for 无犯罪记录证明 over the API and is approved at once; on his
+// case page he sees that the decision was automatic, with the rules' summary and the conditions
+// checked. The demo supervisor opens 监督核查 from the header, verifies the audit trail (intact),
 // checks today's case numbers (all accounted for), and replays the case's 秒批 decision by its
 // number (the recorded inputs give the same decision). Screenshots in e2e/artifacts (41..).
 import { assert, newPage, screenshot } from './harness.mjs'
@@ -23,7 +24,7 @@ async function call(baseUrl, method, path, token, body) {
   return JSON.parse(text)
 }
 
-// 张三's application, decided by the rules when submitted; returns the case number.
+// 张三's application, decided by the rules when submitted; returns the case.
 async function applyForCertificate(baseUrl) {
   const { token } = await call(baseUrl, 'POST', '/api/v1/sessions', null, { account: '13800000001', password: PASSWORD })
   const form = { applicant_name: '张三', id_number: '460100199001011230', phone: '13800000001', purpose: '就业', receiving_unit: '海口示例科技有限公司' }
@@ -31,19 +32,35 @@ async function applyForCertificate(baseUrl) {
   await call(baseUrl, 'PUT', `/api/v1/cases/${created.id}/materials/M01`, token, { license_id: 'SFZ-460100' })
   const submitted = await call(baseUrl, 'POST', `/api/v1/cases/${created.id}/submit`, token, { commitment_signed: true })
   assert(submitted.status === 'approved', `the rules approve the certificate at once, got ${submitted.status}`)
-  return submitted.number
+  return submitted
+}
+
+async function login(page, account) {
+  await page.goto('/login')
+  await page.getByTestId('login-account').fill(account)
+  await page.getByTestId('login-password').fill(PASSWORD)
+  await page.getByTestId('login-submit').click()
+  await page.getByTestId('user-name').waitFor()
 }
 
 export async function run({ browser, baseUrl }) {
   shot = 40
-  const number = await applyForCertificate(baseUrl)
+  const decided = await applyForCertificate(baseUrl)
+  const number = decided.number
+  const applicant = await newPage(browser, baseUrl)
   const { context, page } = await newPage(browser, baseUrl)
   try {
-    await page.goto('/login')
-    await page.getByTestId('login-account').fill('supervisor')
-    await page.getByTestId('login-password').fill(PASSWORD)
-    await page.getByTestId('login-submit').click()
-    await page.getByTestId('user-name').waitFor()
+    // 张三 sees why: an automatic decision, its summary, the conditions checked.
+    await login(applicant.page, '13800000001')
+    await applicant.page.goto(`/my/cases/${decided.id}`)
+    const decision = (await applicant.page.getByTestId('decision').innerText()).trim()
+    assert(decision.startsWith('准予许可（秒批') && decision.includes('秒批通过'), `the case shows the automatic decision with its summary, got “${decision}”`)
+    const explained = await applicant.page.getByTestId('rules-explained').innerText()
+    assert(explained.includes('申请人年满16周岁') && explained.includes('满足'), `the conditions checked are listed, got “${explained}”`)
+    await snap(applicant.page, 'applicant-auto-decision')
+    assert(applicant.page.errors.length === 0, `no console errors (applicant), got:\n${applicant.page.errors.join('\n')}`)
+
+    await login(page, 'supervisor')
     await page.locator('.wb-nav a[href="/supervise"]').click()
     await page.waitForURL(/\/supervise$/)
 
@@ -69,6 +86,7 @@ export async function run({ browser, baseUrl }) {
 
     assert(page.errors.length === 0, `no console errors, got:\n${page.errors.join('\n')}`)
   } finally {
+    await applicant.context.close()
     await context.close()
   }
 }

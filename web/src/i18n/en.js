@@ -112,6 +112,7 @@ export default {
     submit: 'Submit', resubmit: 'Resubmit with corrections', submitted: 'Application submitted', viewCase: 'View the case',
   },
   case: {
+    automatic: '秒批, decided automatically', rulesChecked: 'The conditions the system checked:',
     title: 'Case', number: 'Case number', item: 'Service', dueDate: 'Due date', submittedAt: 'Submitted', decision: 'Decision',
     timeline: 'History', noEvents: 'No events yet', supplementTitle: 'Please correct the following (one complete notice)', withdraw: 'Withdraw',
     withdrawConfirm: 'Withdraw this application? This cannot be undone.', clock: 'Time limit', limitDays: 'Limit', usedDays: 'Used', remainingDays: 'Left',

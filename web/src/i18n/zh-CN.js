@@ -112,6 +112,7 @@ export default {
     submit: '提交申请', resubmit: '补正后重新提交', submitted: '申请已提交', viewCase: '查看办件',
   },
   case: {
+    automatic: '秒批，系统自动审批', rulesChecked: '系统按规定条件逐项核验：',
     title: '办件详情', number: '办件编号', item: '事项', dueDate: '办结期限', submittedAt: '提交时间', decision: '审批结果',
     timeline: '办理过程', noEvents: '暂无办理记录', supplementTitle: '请补正以下内容（一次性告知）', withdraw: '撤回申请',
     withdrawConfirm: '确定撤回这件申请吗？撤回后不能恢复。', clock: '办理时限', limitDays: '时限', usedDays: '已用', remainingDays: '剩余',
