@@ -35,6 +35,10 @@
 namespace wangban::app {
 namespace {
 
+// How long a registry's answer, asked during a submission's checks, serves the decision made in
+// its write: milliseconds later as a rule, seconds when the write is retried.
+constexpr std::chrono::seconds kRegistryAnswerTtl{30};
+
 // Writes the port atomically so a reader never sees a partial number.
 bool WritePortFile(const std::filesystem::path& path, std::uint16_t port) {
   const auto tmp = path.string() + ".tmp";
@@ -197,7 +201,11 @@ int Serve(const ServeConfig& config) {
   rules::FakeRegistry demo_registry;
   rules::UnavailableRegistry no_registry;
   if (config.demo) rules::AddDemoRecords(demo_registry, ChinaDate(clock.Now()));
-  rules::Registry& rule_registry = config.demo ? static_cast<rules::Registry&>(demo_registry) : no_registry;
+  rules::Registry& configured_registry = config.demo ? static_cast<rules::Registry&>(demo_registry) : no_registry;
+  // A submission asks the registries during its checks (cases::CaseConfig::before_start), and
+  // the decision inside the write finds the answers here: on SQLite every write waits on one
+  // writer thread, which must not wait on the network (docs/rules.md, "Registry sources").
+  rules::CachingRegistry rule_registry(configured_registry, clock, kRegistryAnswerTtl);
   rules::RegisterRuleHandlers(handlers, rule_store, rule_registry, clock);
   workflow::Engine engine(**db, clock, calendar, handlers);
   catalog::CatalogStore catalog(**db, clock);
@@ -224,7 +232,11 @@ int Serve(const ServeConfig& config) {
         return {};
       },
       .lock = [](storage::Tx& tx, std::string_view stream) { return audit::LockStream(tx, stream); }};
-  cases::CaseService case_service(**db, clock, calendar, catalog, engine, file_lookup, audit_sink);
+  cases::CaseConfig case_config{
+      .before_start = [&rule_store, &rule_registry, &clock](const workflow::Value::Object& variables) {
+        rules::PrefetchLookups(rule_store, rule_registry, clock, variables);
+      }};
+  cases::CaseService case_service(**db, clock, calendar, catalog, engine, file_lookup, audit_sink, case_config);
   if (config.demo) {
     if (auto r = LoadDemoCatalog(catalog, engine, case_service); !r) {
       return StartupFailed("demo_catalog", r.error().message);

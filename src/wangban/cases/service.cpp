@@ -889,6 +889,7 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
       return out;
     });
     if (!checked) return std::unexpected(checked.error());
+    if (config_.before_start) config_.before_start(checked->vars);
     // The number: region, date, and the next sequence of that region and day. On PostgreSQL
     // claimed before the write (ClaimNumber), so that the region's row of the day is not held
     // through the submission's durable commit, where every other submission of the region and

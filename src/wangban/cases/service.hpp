@@ -61,6 +61,10 @@ struct AuditSink {
 
 struct CaseConfig {
   WarningPolicy warnings;  // yellow share of the limit
+  // Called with the process's start variables once a submission's checks pass, outside any
+  // transaction and before the write: work the process start would otherwise do inside it, such
+  // as the registry lookups of 秒批 rules (rules::PrefetchLookups). Must not fail the submission.
+  std::function<void(const workflow::Value::Object& variables)> before_start;
 };
 
 // What a caller may know about a case; the route turns it into JSON. `view_json` is the

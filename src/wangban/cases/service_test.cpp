@@ -200,6 +200,35 @@ TEST_P(CaseServiceTest, ALicenseRequestFollowsTheItemVersionOfTheCase) {
   }
 }
 
+// CaseConfig::before_start sees the process's start variables once the checks pass and before
+// the write (the case is still a draft then): where 秒批 registry lookups are made ahead.
+TEST_P(CaseServiceTest, ASubmissionHandsItsProcessVariablesOverBeforeItsWrite) {
+  std::vector<std::string> seen;
+  CaseConfig config{.before_start = [&](const workflow::Value::Object& variables) {
+    const workflow::Value& c = variables.at("case");
+    const std::string id = c.Find("id")->as_string();
+    auto status = db_->TransactValue<std::string>(storage::kReadOnly, [&](storage::Tx& tx) -> Result<std::string> {
+      auto row = tx.QueryOne("SELECT status FROM cases WHERE id = :id", {{"id", id}});
+      if (!row) return std::unexpected(row.error());
+      return *row ? (*row)->Text(0) : std::string("missing");
+    });
+    seen.push_back(c.Find("item_code")->as_string() + " " + (status ? *status : status.error().message) + " " +
+                   (variables.contains("form") ? "form" : "no form"));
+  }};
+  CaseService service(*db_, clock_, calendar_, *catalog_, *engine_, FileLookup(), AuditSink(), config);
+  auto created = service.Create(Person(), kHousing, HousingForm().dump());
+  ASSERT_TRUE(created.has_value()) << created.error().message;
+  ASSERT_TRUE(service.PutMaterial(Person(), created->id, "M01", {.license_id = "EL-1"}).has_value());
+  ASSERT_TRUE(service.PutMaterial(Person(), created->id, "M03", {.commitment = true}).has_value());
+  // An incomplete submission is refused before: nothing is handed over.
+  ASSERT_FALSE(service.Submit(Person(), created->id, /*commitment_signed=*/false).has_value());
+  EXPECT_TRUE(seen.empty());
+  auto submitted = service.Submit(Person(), created->id, true);
+  ASSERT_TRUE(submitted.has_value()) << submitted.error().message;
+  EXPECT_EQ(submitted->status, "submitted");
+  EXPECT_EQ(seen, std::vector<std::string>{std::string(kHousing) + " draft form"});
+}
+
 TEST_P(CaseServiceTest, YellowAndRedWarningsFireOnTimeAndOnce) {
   const std::string id = Submitted();
   // Due 2026-04-01 (20 working days). Yellow at 80%: the 16th working day, 2026-03-26.

@@ -139,6 +139,38 @@ Result<std::optional<Value>> UnavailableRegistry::Lookup(std::string_view source
   return Fail(Error::Unavailable("no registry is configured for " + std::string(source), "registry_unavailable"));
 }
 
+CachingRegistry::CachingRegistry(Registry& inner, const Clock& clock, std::chrono::seconds ttl, std::size_t max_entries)
+    : inner_(inner), clock_(clock), ttl_(ttl), max_entries_(std::max<std::size_t>(1, max_entries)) {}
+
+Result<std::optional<Value>> CachingRegistry::Lookup(std::string_view source, std::string_view key) {
+  std::string id;
+  id.reserve(source.size() + 1 + key.size());
+  id.append(source).push_back('\x1f');
+  id.append(key);
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = answers_.find(id); it != answers_.end()) {
+      if (clock_.Now() - it->second.at < ttl_) return it->second.value;
+      answers_.erase(it);
+    }
+  }
+  // Asked without the lock: lookups of other keys go on meanwhile.
+  auto answer = inner_.Lookup(source, key);
+  const Timestamp now = clock_.Now();
+  std::lock_guard lock(mutex_);
+  if (answers_.size() >= max_entries_) {
+    std::erase_if(answers_, [&](const auto& entry) { return now - entry.second.at >= ttl_; });
+    if (answers_.size() >= max_entries_) answers_.clear();
+  }
+  answers_.insert_or_assign(std::move(id), Answer{answer, now});
+  return answer;
+}
+
+std::size_t CachingRegistry::size() const {
+  std::lock_guard lock(mutex_);
+  return answers_.size();
+}
+
 void FakeRegistry::Put(std::string source, std::string key, Value record) {
   std::lock_guard lock(mutex_);
   records_[std::move(source)].insert_or_assign(std::move(key), std::move(record));

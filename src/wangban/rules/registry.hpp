@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "wangban/common/clock.hpp"
 #include "wangban/common/error.hpp"
 #include "wangban/workflow/value.hpp"
 
@@ -25,8 +26,9 @@ class Registry {
   // The record `source` holds under `key` (an object), or nullopt when it has none: a definite
   // answer ("no criminal record"). An error means the source did not answer (outage, timeout,
   // unknown source); rules treat it as "cannot decide", never as absence. Called from many
-  // threads at once, inside the transaction of a case's process start, so an adapter must
-  // answer quickly and give up after a short timeout.
+  // threads at once: during a submission's checks (PrefetchLookups), and inside the process
+  // start's transaction for what was not asked ahead, so an adapter must give up after a short
+  // timeout.
   virtual Result<std::optional<workflow::Value>> Lookup(std::string_view source, std::string_view key) = 0;
 };
 
@@ -35,6 +37,30 @@ class Registry {
 class UnavailableRegistry final : public Registry {
  public:
   Result<std::optional<workflow::Value>> Lookup(std::string_view source, std::string_view key) override;
+};
+
+// Keeps the answers of another registry — records, "no record" and failures alike — for `ttl`,
+// so that a submission can ask the registries during its checks, outside the write transaction,
+// and the decision inside the write finds the answers here instead of waiting on the network
+// (on SQLite every write waits on one writer thread). At most `max_entries` answers: past that,
+// the expired ones go, and if none has expired, all. Thread-safe.
+class CachingRegistry final : public Registry {
+ public:
+  CachingRegistry(Registry& inner, const Clock& clock, std::chrono::seconds ttl, std::size_t max_entries = 10'000);
+  Result<std::optional<workflow::Value>> Lookup(std::string_view source, std::string_view key) override;
+  std::size_t size() const;
+
+ private:
+  struct Answer {
+    Result<std::optional<workflow::Value>> value;
+    Timestamp at;
+  };
+  Registry& inner_;
+  const Clock& clock_;
+  std::chrono::seconds ttl_;
+  std::size_t max_entries_;
+  mutable std::mutex mutex_;
+  std::map<std::string, Answer, std::less<>> answers_;  // GUARDED_BY(mutex_); by source '\x1f' key
 };
 
 // Canned records, with per-source outages for tests. Thread-safe.

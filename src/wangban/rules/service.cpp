@@ -17,6 +17,17 @@ Result<Value> DecideCase(RuleStore& store, Registry& registry, const Clock& cloc
   return Evaluate(**current, variables, registry, clock.Now());
 }
 
+void PrefetchLookups(RuleStore& store, Registry& registry, const Clock& clock, const Value::Object& variables,
+                     std::chrono::seconds rules_max_age) {
+  const auto c = variables.find("case");
+  if (c == variables.end()) return;
+  const Value* code = c->second.Find("item_code");
+  if (code == nullptr || !code->is_string()) return;
+  auto current = store.CurrentRecent(code->as_string(), rules_max_age);
+  if (!current || !*current) return;
+  (void)Evaluate(**current, variables, registry, clock.Now());
+}
+
 void RegisterRuleHandlers(workflow::HandlerRegistry& handlers, RuleStore& store, Registry& registry,
                           const Clock& clock) {
   handlers.Register("rules.evaluate", [&store, &registry, &clock](const workflow::ServiceCall& call) -> Result<Value> {

@@ -24,6 +24,15 @@ namespace wangban::rules {
 Result<workflow::Value> DecideCase(RuleStore& store, Registry& registry, const Clock& clock, storage::Tx* tx,
                                    const workflow::Value::Object& variables);
 
+// Asks `registry` ahead of the decision what the item's current rules would look up for
+// `variables` (the process's start variables), so that a CachingRegistry behind the handler has
+// the answers when the decision runs inside the write transaction. The rule set version is the
+// one current at most `rules_max_age` ago (RuleStore::CurrentRecent): one read per item per
+// period for items without rules. Decides nothing and records nothing; its failures only mean
+// the decision will ask the registry itself.
+void PrefetchLookups(RuleStore& store, Registry& registry, const Clock& clock, const workflow::Value::Object& variables,
+                     std::chrono::seconds rules_max_age = std::chrono::seconds(5));
+
 // Registers "rules.evaluate": DecideCase in the transaction of the transition; the process
 // stores the decision record under its wb:resultVariable (auto_approval.bpmn: `rules`, and
 // routes on `rules.decision == 'approve'`).

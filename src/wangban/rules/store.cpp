@@ -136,6 +136,22 @@ Result<std::optional<VersionedRuleSet>> RuleStore::Current(storage::Tx* tx, std:
   return db_.TransactValue<std::optional<VersionedRuleSet>>(storage::kReadOnly, run);
 }
 
+Result<std::optional<VersionedRuleSet>> RuleStore::CurrentRecent(std::string_view item_code,
+                                                                 std::chrono::seconds max_age) {
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = recent_.find(item_code); it != recent_.end() && clock_.Now() - it->second.at < max_age) {
+      return it->second.current;
+    }
+  }
+  auto current = Current(nullptr, item_code);
+  if (!current) return current;
+  std::lock_guard lock(mutex_);
+  if (recent_.size() >= 100'000) recent_.clear();  // a bound far above any catalog's size
+  recent_.insert_or_assign(std::string(item_code), Recent{*current, clock_.Now()});
+  return current;
+}
+
 Result<VersionedRuleSet> RuleStore::Compiled(std::string_view item_code, int version) {
   return db_.TransactValue<VersionedRuleSet>(storage::kReadOnly,
                                              [&](storage::Tx& tx) { return CompileCached(tx, item_code, version); });

@@ -4,6 +4,7 @@
 // be replayed on the rules that made it.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -64,6 +65,11 @@ class RuleStore {
   // A given version compiled (for Replay). kNotFound when it does not exist.
   Result<VersionedRuleSet> Compiled(std::string_view item_code, int version);
 
+  // Current(nullptr, item_code) as it answered at most `max_age` ago (no read while that holds):
+  // for work ahead of a decision, where a version just replaced costs only that work
+  // (PrefetchLookups), never for the decision itself. Items without rules are remembered too.
+  Result<std::optional<VersionedRuleSet>> CurrentRecent(std::string_view item_code, std::chrono::seconds max_age);
+
  private:
   Result<VersionedRuleSet> CompileCached(storage::Tx& tx, std::string_view item_code, int version);
 
@@ -74,6 +80,11 @@ class RuleStore {
   // a bound (items x versions in use stay far below it).
   std::map<std::pair<std::string, int>, std::shared_ptr<const VersionedRuleSet>, std::less<>>
       cache_;  // GUARDED_BY(mutex_)
+  struct Recent {
+    std::optional<VersionedRuleSet> current;
+    Timestamp at;
+  };
+  std::map<std::string, Recent, std::less<>> recent_;  // GUARDED_BY(mutex_); one entry per item asked
 };
 
 // Loads demo rule files: (item implementation code, rule set JSON) pairs, each stored as a new

@@ -227,6 +227,77 @@ TEST_P(RuleStoreTest, DecideCaseUsesTheCurrentVersionAndReplaysOnIt) {
   EXPECT_EQ(no_item->Find("reason")->as_string(), "no_rules");
 }
 
+// A submission asks the registries during its checks (PrefetchLookups through a
+// CachingRegistry); the decision in its write then asks nothing and decides the same.
+TEST_P(RuleStoreTest, PrefetchedLookupsLeaveTheDecisionNothingToAsk) {
+  ASSERT_TRUE(LoadRuleFiles(*store_, internal::DemoRuleFiles()).has_value());
+  CachingRegistry cached(registry_, clock_, std::chrono::seconds(30));
+  const Object vars = Case(kItem, DemoPersons()[0]);
+  PrefetchLookups(*store_, cached, clock_, vars);
+  const auto asked = registry_.lookups();
+  EXPECT_GE(asked, 2);  // the demo rules of 无犯罪记录证明 look up identity and criminal records
+  auto decided = DecideCase(*store_, cached, clock_, nullptr, vars);
+  ASSERT_TRUE(decided.has_value()) << decided.error().message;
+  EXPECT_EQ(decided->Find("decision")->as_string(), "approve");
+  EXPECT_EQ(registry_.lookups(), asked);  // every answer came from the prefetch
+  auto direct = DecideCase(*store_, registry_, clock_, nullptr, vars);
+  ASSERT_TRUE(direct.has_value());
+  EXPECT_EQ(*decided, *direct);
+
+  // An item without rules: nothing is asked, and a second call within the period reads nothing
+  // either (the store remembers the item has none).
+  const auto before = registry_.lookups();
+  PrefetchLookups(*store_, cached, clock_, Case("000000000000460100NONE", DemoPersons()[0]));
+  EXPECT_EQ(registry_.lookups(), before);
+  // Rules written later are seen once the remembered answer is older than the period.
+  ASSERT_TRUE(store_->Put("000000000000460100NONE", kRulesV1, "admin").has_value());
+  auto stale = store_->CurrentRecent("000000000000460100NONE", std::chrono::seconds(5));
+  ASSERT_TRUE(stale.has_value());
+  EXPECT_FALSE(stale->has_value());
+  clock_.Advance(std::chrono::seconds(5));
+  auto fresh = store_->CurrentRecent("000000000000460100NONE", std::chrono::seconds(5));
+  ASSERT_TRUE(fresh.has_value());
+  ASSERT_TRUE(fresh->has_value());
+  EXPECT_EQ((*fresh)->version, 1);
+}
+
+TEST(CachingRegistryTest, KeepsEveryAnswerForItsTimeThenAsksAgain) {
+  FakeRegistry inner;
+  inner.Put("persons", "k1", Value(Object{{"name", Value("张三")}}));
+  FakeClock clock{testing::TestEpoch()};
+  CachingRegistry cached(inner, clock, std::chrono::seconds(30), /*max_entries=*/3);
+  auto record = cached.Lookup("persons", "k1");
+  ASSERT_TRUE(record.has_value());
+  EXPECT_TRUE(record->has_value());
+  auto none = cached.Lookup("persons", "k2");
+  ASSERT_TRUE(none.has_value());
+  EXPECT_FALSE(none->has_value());
+  inner.SetAvailable("criminal", false);
+  EXPECT_FALSE(cached.Lookup("criminal", "k1").has_value());
+  EXPECT_EQ(inner.lookups(), 3);
+
+  // Within the time the same answers, the failure included, and nothing is asked.
+  inner.SetAvailable("criminal", true);
+  inner.Remove("persons", "k1");
+  auto again = cached.Lookup("persons", "k1");
+  ASSERT_TRUE(again.has_value());
+  EXPECT_TRUE(again->has_value());
+  EXPECT_FALSE(cached.Lookup("criminal", "k1").has_value());
+  EXPECT_EQ(inner.lookups(), 3);
+
+  // Then the registry is asked again.
+  clock.Advance(std::chrono::seconds(30));
+  again = cached.Lookup("persons", "k1");
+  ASSERT_TRUE(again.has_value());
+  EXPECT_FALSE(again->has_value());
+  EXPECT_TRUE(cached.Lookup("criminal", "k1").has_value());
+  EXPECT_EQ(inner.lookups(), 5);
+
+  // Never more than its bound.
+  for (int i = 0; i < 10; ++i) (void)cached.Lookup("persons", "other-" + std::to_string(i));
+  EXPECT_LE(cached.size(), 3u);
+}
+
 TEST_P(RuleStoreTest, AutoApprovalProcessRoutesOnTheDecision) {
   ASSERT_TRUE(LoadRuleFiles(*store_, internal::DemoRuleFiles()).has_value());
   WorkingCalendar calendar;
