@@ -60,54 +60,15 @@ Result<rules::PutOptions> ItemChecks(ApiContext& ctx, std::string_view code, con
   return options;
 }
 
-// A key as a JSON pointer token (RFC 6901).
-std::string PointerToken(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
+// Where the replay differs from the record: the paths (JSON pointers) of the JSON Patch that turns
+// one into the other (json::diff), at most 20.
+std::vector<std::string> Differences(const json& recorded, const json& replayed) {
+  std::vector<std::string> out;
+  for (const json& op : json::diff(recorded, replayed)) {
+    if (out.size() == 20) break;
+    out.push_back(op["path"].get<std::string>());
   }
   return out;
-}
-
-// Where `a` and `b` differ, as JSON pointers (at most `limit` of them; "" is the whole value).
-void Differences(const json& a, const json& b, const std::string& at, std::vector<std::string>& out,
-                 std::size_t limit) {
-  if (out.size() >= limit || a == b) return;
-  if (a.is_object() && b.is_object()) {
-    for (const auto& [key, value] : a.items()) {
-      const std::string path = at + "/" + PointerToken(key);
-      auto other = b.find(key);
-      if (other == b.end()) {
-        out.push_back(path);
-      } else {
-        Differences(value, *other, path, out, limit);
-      }
-      if (out.size() >= limit) return;
-    }
-    for (const auto& [key, value] : b.items()) {
-      if (!a.contains(key) && out.size() < limit) out.push_back(at + "/" + PointerToken(key));
-    }
-    return;
-  }
-  if (a.is_array() && b.is_array()) {
-    const std::size_t n = std::max(a.size(), b.size());
-    for (std::size_t i = 0; i < n && out.size() < limit; ++i) {
-      const std::string path = at + "/" + std::to_string(i);
-      if (i >= a.size() || i >= b.size()) {
-        out.push_back(path);
-      } else {
-        Differences(a[i], b[i], path, out, limit);
-      }
-    }
-    return;
-  }
-  out.push_back(at);
 }
 
 json Outcome(const json& record) {
@@ -153,8 +114,7 @@ json ReplayOne(rules::RuleStore& store, const cases::StoredDecisionRecord& store
     return out;
   }
   const json again = workflow::ValueToJson(*replayed);
-  std::vector<std::string> differences;
-  Differences(record, again, "", differences, 20);
+  const std::vector<std::string> differences = Differences(record, again);
   out["same"] = differences.empty();
   out["replayed"] = Outcome(again);
   out["differences"] = differences;

@@ -1679,28 +1679,26 @@ void RegisterCaseHandlers(workflow::HandlerRegistry& registry, const Clock& cloc
       item_version = static_cast<int>((*row)->Int(1));
     }
     ResultInfo info;
+    const auto key = std::make_pair(item_code, *item_version);
+    bool cached = false;
     {
-      const auto key = std::make_pair(item_code, *item_version);
-      bool cached = false;
-      {
-        std::lock_guard lock(cache->mutex);
-        if (auto it = cache->by_version.find(key); it != cache->by_version.end()) {
-          info = it->second;
-          cached = true;
-        }
+      std::lock_guard lock(cache->mutex);
+      if (auto it = cache->by_version.find(key); it != cache->by_version.end()) {
+        info = it->second;
+        cached = true;
       }
-      if (!cached) {
-        auto item = catalog::CatalogStore::GetVersion(*call.tx, key.first, key.second);
-        if (item) {
-          auto doc = ordered_json::parse(item->document);
-          info.name = doc["result"].value("name", info.name);
-          if (doc["result"]["license_type"].is_string())
-            info.license_type = doc["result"]["license_type"].get<std::string>();
-          std::lock_guard lock(cache->mutex);
-          cache->by_version.emplace(key, info);
-        } else if (item.error().code != ErrorCode::kNotFound) {
-          return std::unexpected(item.error());
-        }
+    }
+    if (!cached) {
+      auto item = catalog::CatalogStore::GetVersion(*call.tx, key.first, key.second);
+      if (item) {
+        auto doc = ordered_json::parse(item->document);
+        info.name = doc["result"].value("name", info.name);
+        if (doc["result"]["license_type"].is_string())
+          info.license_type = doc["result"]["license_type"].get<std::string>();
+        std::lock_guard lock(cache->mutex);
+        cache->by_version.emplace(key, info);
+      } else if (item.error().code != ErrorCode::kNotFound) {
+        return std::unexpected(item.error());
       }
     }
     const std::string& result_name = info.name;

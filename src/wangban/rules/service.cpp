@@ -4,12 +4,21 @@ namespace wangban::rules {
 
 using workflow::Value;
 
+namespace {
+
+// The case's item code among the process variables (case.item_code), or "".
+std::string ItemCodeOf(const Value::Object& variables) {
+  if (auto c = variables.find("case"); c != variables.end()) {
+    if (const Value* code = c->second.Find("item_code"); code && code->is_string()) return code->as_string();
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<Value> DecideCase(RuleStore& store, Registry& registry, const Clock& clock, storage::Tx* tx,
                          const Value::Object& variables) {
-  std::string item_code;
-  if (auto c = variables.find("case"); c != variables.end()) {
-    if (const Value* code = c->second.Find("item_code"); code && code->is_string()) item_code = code->as_string();
-  }
+  const std::string item_code = ItemCodeOf(variables);
   if (item_code.empty()) return NoRulesDecision(item_code, clock.Now());
   auto current = store.Current(tx, item_code);
   if (!current) return std::unexpected(current.error());
@@ -19,11 +28,9 @@ Result<Value> DecideCase(RuleStore& store, Registry& registry, const Clock& cloc
 
 void PrefetchLookups(RuleStore& store, Registry& registry, const Clock& clock, const Value::Object& variables,
                      std::chrono::seconds rules_max_age) {
-  const auto c = variables.find("case");
-  if (c == variables.end()) return;
-  const Value* code = c->second.Find("item_code");
-  if (code == nullptr || !code->is_string()) return;
-  auto current = store.CurrentRecent(code->as_string(), rules_max_age);
+  const std::string item_code = ItemCodeOf(variables);
+  if (item_code.empty()) return;
+  auto current = store.CurrentRecent(item_code, rules_max_age);
   if (!current || !*current) return;
   (void)Evaluate(**current, variables, registry, clock.Now());
 }
