@@ -232,10 +232,14 @@ int Serve(const ServeConfig& config) {
         return {};
       },
       .lock = [](storage::Tx& tx, std::string_view stream) { return audit::LockStream(tx, stream); }};
-  cases::CaseConfig case_config{
-      .before_start = [&rule_store, &rule_registry, &clock](const workflow::Value::Object& variables) {
-        rules::PrefetchLookups(rule_store, rule_registry, clock, variables);
-      }};
+  cases::CaseConfig case_config;
+  case_config.pin_start = [&rule_store](storage::Tx& tx, const workflow::ProcessDefinition& process,
+                                        workflow::Value::Object& variables) {
+    return rules::PinRuleSet(rule_store, tx, process, variables);
+  };
+  case_config.before_start = [&rule_store, &rule_registry, &clock](const workflow::Value::Object& variables) {
+    rules::PrefetchLookups(rule_store, rule_registry, clock, variables);
+  };
   cases::CaseService case_service(**db, clock, calendar, catalog, engine, file_lookup, audit_sink, case_config);
   if (config.demo) {
     if (auto r = LoadDemoCatalog(catalog, engine, case_service); !r) {

@@ -825,10 +825,12 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
   // (a material or form change in between makes the checks run again).
   // Everything the write needs that is computed rather than read is computed here, outside the
   // write lock: the clock and its JSON, the process variables, the warning job. The submission
-  // time is the time of these checks.
+  // time is the time of these checks, so the versions in force then are the case's: the item's,
+  // its process definition's and its 秒批 rules' (CaseConfig::pin_start).
   struct Checked {
     Loaded c;  // as it will be written, but for its status, number, process and decision
     std::shared_ptr<const ItemInfo> item;
+    std::shared_ptr<const workflow::ProcessDefinition> process;
     Timestamp now;
     std::string clock_json;
     workflow::Value::Object vars;
@@ -886,6 +888,14 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
       };
       out.vars = {{"case", workflow::Value(std::move(case_vars))},
                   {"form", workflow::ValueFromJson(json::parse(d.form))}};
+      auto process = engine_.DefinitionIn(tx, doc.value("process_key", ""));
+      if (!process) return std::unexpected(process.error());
+      out.process = std::move(*process);
+      if (config_.pin_start) {
+        if (auto pinned = config_.pin_start(tx, *out.process, out.vars); !pinned) {
+          return std::unexpected(pinned.error());
+        }
+      }
       return out;
     });
     if (!checked) return std::unexpected(checked.error());
@@ -906,7 +916,6 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
       // The case is written only if it is still the version checked (Save's guard; the
       // savepoint takes back everything before it otherwise).
       Loaded c = checked->c;  // this function may run again: start from the checked copy
-      const ordered_json& doc = checked->item->doc;
       const Timestamp now = checked->now;
       // PostgreSQL: the rows this transaction writes at its end are locked first — the case row
       // at the version checked, the audit stream's head — so that the writes of the end read
@@ -918,7 +927,7 @@ Result<CaseResult> CaseService::Submit(const Principal& p, std::string_view case
           if (auto locked = audit_.lock(tx, c.id); !locked) return std::unexpected(locked.error());
         }
       }
-      auto started = engine_.Start(tx, doc.value("process_key", ""), c.id, checked->vars);
+      auto started = engine_.Start(tx, checked->process, c.id, checked->vars);
       if (!started) return std::unexpected(started.error());
       c.instance_id = started->instance_id;
       c.status = StatusAfterStart(*started);

@@ -65,6 +65,13 @@ struct CaseConfig {
   // transaction and before the write: work the process start would otherwise do inside it, such
   // as the registry lookups of 秒批 rules (rules::PrefetchLookups). Must not fail the submission.
   std::function<void(const workflow::Value::Object& variables)> before_start;
+  // Called inside a submission's checks, on their snapshot, with the process definition the
+  // case will start and its start variables: records in them the versions the process is to
+  // use, as they stand at the submission (the item's 秒批 rule set version: rules::PinRuleSet).
+  // An error fails the submission.
+  std::function<Result<void>(storage::Tx& tx, const workflow::ProcessDefinition& process,
+                             workflow::Value::Object& variables)>
+      pin_start;
 };
 
 // What a caller may know about a case; the route turns it into JSON. `view_json` is the

@@ -229,6 +229,54 @@ TEST_P(CaseServiceTest, ASubmissionHandsItsProcessVariablesOverBeforeItsWrite) {
   EXPECT_EQ(seen, std::vector<std::string>{std::string(kHousing) + " draft form"});
 }
 
+// A submission is handled by the versions in force at its checks (the submission time): the
+// process definition read there is the one started, even when a new version is deployed before
+// its write, and what CaseConfig::pin_start records in the variables reaches the process.
+TEST_P(CaseServiceTest, ASubmissionStartsTheProcessVersionOfItsChecks) {
+  std::vector<std::string> pinned_for;
+  CaseConfig config;
+  config.pin_start = [&](storage::Tx&, const workflow::ProcessDefinition& process,
+                         workflow::Value::Object& variables) -> Result<void> {
+    pinned_for.push_back(process.key + " v" + std::to_string(process.version));
+    variables.insert_or_assign("pinned", workflow::Value("at the checks"));
+    return {};
+  };
+  config.before_start = [&](const workflow::Value::Object&) {
+    std::string bpmn = ReadProcess("supplement_loop.bpmn");
+    const std::string name = R"(name="补正循环")";
+    bpmn.replace(bpmn.find(name), name.size(), R"(name="补正循环（第二版）")");
+    auto deployed = engine_->Deploy(bpmn, "test");
+    ASSERT_TRUE(deployed.has_value()) << deployed.error().message;
+    EXPECT_EQ(deployed->version, 2);
+  };
+  CaseService service(*db_, clock_, calendar_, *catalog_, *engine_, FileLookup(), AuditSink(), config);
+  auto created = service.Create(Person(), kHousing, HousingForm().dump());
+  ASSERT_TRUE(created.has_value()) << created.error().message;
+  ASSERT_TRUE(service.PutMaterial(Person(), created->id, "M01", {.license_id = "EL-1"}).has_value());
+  ASSERT_TRUE(service.PutMaterial(Person(), created->id, "M03", {.commitment = true}).has_value());
+  auto submitted = service.Submit(Person(), created->id, true);
+  ASSERT_TRUE(submitted.has_value()) << submitted.error().message;
+  EXPECT_EQ(pinned_for, std::vector<std::string>{"supplement_loop v1"});
+  auto row = db_->TransactValue<std::optional<storage::Row>>(storage::kReadOnly, [&](storage::Tx& tx) {
+    return tx.QueryOne("SELECT id, process_version FROM process_instances WHERE business_key = :k",
+                       {{"k", created->id}});
+  });
+  ASSERT_TRUE(row.has_value() && row->has_value());
+  EXPECT_EQ((*row)->Int(1), 1);
+  auto instance = engine_->GetInstance((*row)->Text(0));
+  ASSERT_TRUE(instance.has_value());
+  EXPECT_EQ(instance->variables.at("pinned").as_string(), "at the checks");
+  // The next submission starts version 2.
+  auto next = service.Create(Person(), kHousing, HousingForm().dump());
+  ASSERT_TRUE(next.has_value());
+  ASSERT_TRUE(service.PutMaterial(Person(), next->id, "M01", {.license_id = "EL-1"}).has_value());
+  ASSERT_TRUE(service.PutMaterial(Person(), next->id, "M03", {.commitment = true}).has_value());
+  config.before_start = nullptr;
+  CaseService plain(*db_, clock_, calendar_, *catalog_, *engine_, FileLookup(), AuditSink(), config);
+  ASSERT_TRUE(plain.Submit(Person(), next->id, true).has_value());
+  EXPECT_EQ(pinned_for.back(), "supplement_loop v2");
+}
+
 TEST_P(CaseServiceTest, YellowAndRedWarningsFireOnTimeAndOnce) {
   const std::string id = Submitted();
   // Due 2026-04-01 (20 working days). Yellow at 80%: the 16th working day, 2026-03-26.

@@ -7,6 +7,7 @@
 #include "wangban/rules/evaluate.hpp"
 #include "wangban/rules/registry.hpp"
 #include "wangban/rules/store.hpp"
+#include "wangban/workflow/definition.hpp"
 #include "wangban/workflow/runtime.hpp"
 #include "wangban/workflow/value.hpp"
 
@@ -16,7 +17,16 @@ class Tx;
 
 namespace wangban::rules {
 
-// Decides the case whose process variables are `variables`: the rule set current for
+// Records in a process's start variables the version of the item's 秒批 rules current now, as
+// `case.rule_set_version` (nothing when `process` runs no "rules.evaluate", the item has no
+// rules or the variables name no `case.item_code`): called inside a submission's checks, so
+// that its case is decided by the rules in force when it was submitted, and the decision reads
+// nothing to find them. Errors: only the database's.
+Result<void> PinRuleSet(RuleStore& store, storage::Tx& tx, const workflow::ProcessDefinition& process,
+                        workflow::Value::Object& variables);
+
+// Decides the case whose process variables are `variables`: the rule set version pinned in
+// `case.rule_set_version` (PinRuleSet), or without one the version current for
 // `case.item_code` (read inside `tx` when given), evaluated at clock.Now() over `form`,
 // `applicant` and `case`, asking `registry`. An item without rules, or variables without
 // `case.item_code`, gets NoRulesDecision. Errors: only the database's (the transition retries
@@ -24,14 +34,13 @@ namespace wangban::rules {
 Result<workflow::Value> DecideCase(RuleStore& store, Registry& registry, const Clock& clock, storage::Tx* tx,
                                    const workflow::Value::Object& variables);
 
-// Asks `registry` ahead of the decision what the item's current rules would look up for
-// `variables` (the process's start variables), so that a CachingRegistry behind the handler has
-// the answers when the decision runs inside the write transaction. The rule set version is the
-// one current at most `rules_max_age` ago (RuleStore::CurrentRecent): one read per item per
-// period for items without rules. Decides nothing and records nothing; its failures only mean
-// the decision will ask the registry itself.
-void PrefetchLookups(RuleStore& store, Registry& registry, const Clock& clock, const workflow::Value::Object& variables,
-                     std::chrono::seconds rules_max_age = std::chrono::seconds(5));
+// Asks `registry` ahead of the decision what the pinned rules (`case.rule_set_version`) will
+// look up for `variables` (the process's start variables), so that a CachingRegistry behind the
+// handler has the answers when the decision runs inside the write transaction. Decides nothing
+// and records nothing; does nothing without a pinned version; its failures only mean the
+// decision will ask the registry itself.
+void PrefetchLookups(RuleStore& store, Registry& registry, const Clock& clock,
+                     const workflow::Value::Object& variables);
 
 // Registers "rules.evaluate": DecideCase in the transaction of the transition; the process
 // stores the decision record under its wb:resultVariable (auto_approval.bpmn: `rules`, and

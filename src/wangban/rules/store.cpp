@@ -96,11 +96,15 @@ Result<StoredRuleSet> RuleStore::Get(std::string_view item_code, std::optional<i
   });
 }
 
-Result<VersionedRuleSet> RuleStore::CompileCached(storage::Tx& tx, std::string_view item_code, int version) {
-  {
-    std::lock_guard lock(mutex_);
-    if (auto it = cache_.find(std::pair(std::string(item_code), version)); it != cache_.end()) return *it->second;
-  }
+std::shared_ptr<const VersionedRuleSet> RuleStore::Cached(std::string_view item_code, int version) {
+  std::lock_guard lock(mutex_);
+  auto it = cache_.find(std::pair(std::string(item_code), version));
+  return it == cache_.end() ? nullptr : it->second;
+}
+
+Result<std::shared_ptr<const VersionedRuleSet>> RuleStore::CompileCached(storage::Tx& tx, std::string_view item_code,
+                                                                         int version) {
+  if (auto cached = Cached(item_code, version)) return cached;
   auto row = tx.QueryOne("SELECT document FROM rule_sets WHERE item_code = :c AND version = :v",
                          {{"c", std::string(item_code)}, {"v", version}});
   if (!row) return std::unexpected(row.error());
@@ -120,41 +124,27 @@ Result<VersionedRuleSet> RuleStore::CompileCached(storage::Tx& tx, std::string_v
   std::lock_guard lock(mutex_);
   if (cache_.size() >= kMaxCacheEntries) cache_.clear();
   cache_.insert_or_assign(std::pair(std::string(item_code), version), compiled);
-  return *compiled;
+  return compiled;
 }
 
-Result<std::optional<VersionedRuleSet>> RuleStore::Current(storage::Tx* tx, std::string_view item_code) {
-  auto run = [&](storage::Tx& t) -> Result<std::optional<VersionedRuleSet>> {
+Result<std::shared_ptr<const VersionedRuleSet>> RuleStore::Current(storage::Tx* tx, std::string_view item_code) {
+  using Answer = std::shared_ptr<const VersionedRuleSet>;
+  auto run = [&](storage::Tx& t) -> Result<Answer> {
     auto latest = LatestVersion(t, item_code);
     if (!latest) return std::unexpected(latest.error());
-    if (!*latest) return std::optional<VersionedRuleSet>();
-    auto compiled = CompileCached(t, item_code, **latest);
-    if (!compiled) return std::unexpected(compiled.error());
-    return std::optional<VersionedRuleSet>(std::move(*compiled));
+    if (!*latest) return Answer();
+    return CompileCached(t, item_code, **latest);
   };
   if (tx != nullptr) return run(*tx);
-  return db_.TransactValue<std::optional<VersionedRuleSet>>(storage::kReadOnly, run);
+  return db_.TransactValue<Answer>(storage::kReadOnly, run);
 }
 
-Result<std::optional<VersionedRuleSet>> RuleStore::CurrentRecent(std::string_view item_code,
-                                                                 std::chrono::seconds max_age) {
-  {
-    std::lock_guard lock(mutex_);
-    if (auto it = recent_.find(item_code); it != recent_.end() && clock_.Now() - it->second.at < max_age) {
-      return it->second.current;
-    }
-  }
-  auto current = Current(nullptr, item_code);
-  if (!current) return current;
-  std::lock_guard lock(mutex_);
-  if (recent_.size() >= 100'000) recent_.clear();  // a bound far above any catalog's size
-  recent_.insert_or_assign(std::string(item_code), Recent{*current, clock_.Now()});
-  return current;
-}
-
-Result<VersionedRuleSet> RuleStore::Compiled(std::string_view item_code, int version) {
-  return db_.TransactValue<VersionedRuleSet>(storage::kReadOnly,
-                                             [&](storage::Tx& tx) { return CompileCached(tx, item_code, version); });
+Result<std::shared_ptr<const VersionedRuleSet>> RuleStore::Compiled(storage::Tx* tx, std::string_view item_code,
+                                                                    int version) {
+  if (auto cached = Cached(item_code, version)) return cached;
+  if (tx != nullptr) return CompileCached(*tx, item_code, version);
+  return db_.TransactValue<std::shared_ptr<const VersionedRuleSet>>(
+      storage::kReadOnly, [&](storage::Tx& t) { return CompileCached(t, item_code, version); });
 }
 
 Result<int> LoadRuleFiles(RuleStore& store, const std::vector<std::pair<std::string, std::string>>& code_and_json) {

@@ -57,21 +57,21 @@ class RuleStore {
   // The current version, or `version`. kNotFound when the item has no rules or no such version.
   Result<StoredRuleSet> Get(std::string_view item_code, std::optional<int> version = std::nullopt);
 
-  // The current version compiled, or nullopt when the item has no rules. Reads inside `tx`
-  // when it is given (a process start), else in its own transaction. Compiled versions are
-  // cached, so a hit costs one indexed query.
-  Result<std::optional<VersionedRuleSet>> Current(storage::Tx* tx, std::string_view item_code);
+  // The current version compiled, or null when the item has no rules. Reads inside `tx` when
+  // it is given (a submission's checks), else in a transaction of its own. Compiled versions
+  // are cached, so a hit costs one indexed query.
+  Result<std::shared_ptr<const VersionedRuleSet>> Current(storage::Tx* tx, std::string_view item_code);
 
-  // A given version compiled (for Replay). kNotFound when it does not exist.
-  Result<VersionedRuleSet> Compiled(std::string_view item_code, int version);
-
-  // Current(nullptr, item_code) as it answered at most `max_age` ago (no read while that holds):
-  // for work ahead of a decision, where a version just replaced costs only that work
-  // (PrefetchLookups), never for the decision itself. Items without rules are remembered too.
-  Result<std::optional<VersionedRuleSet>> CurrentRecent(std::string_view item_code, std::chrono::seconds max_age);
+  // A given version compiled (a decision on the version its case was submitted under, a
+  // replay). Versions never change: a cached one is answered without reading, and without a
+  // transaction; otherwise it is read inside `tx` when given, else in a transaction of its own.
+  // kNotFound when it does not exist.
+  Result<std::shared_ptr<const VersionedRuleSet>> Compiled(storage::Tx* tx, std::string_view item_code, int version);
 
  private:
-  Result<VersionedRuleSet> CompileCached(storage::Tx& tx, std::string_view item_code, int version);
+  std::shared_ptr<const VersionedRuleSet> Cached(std::string_view item_code, int version);
+  Result<std::shared_ptr<const VersionedRuleSet>> CompileCached(storage::Tx& tx, std::string_view item_code,
+                                                                int version);
 
   storage::Database& db_;
   const Clock& clock_;
@@ -80,11 +80,6 @@ class RuleStore {
   // a bound (items x versions in use stay far below it).
   std::map<std::pair<std::string, int>, std::shared_ptr<const VersionedRuleSet>, std::less<>>
       cache_;  // GUARDED_BY(mutex_)
-  struct Recent {
-    std::optional<VersionedRuleSet> current;
-    Timestamp at;
-  };
-  std::map<std::string, Recent, std::less<>> recent_;  // GUARDED_BY(mutex_); one entry per item asked
 };
 
 // Loads demo rule files: (item implementation code, rule set JSON) pairs, each stored as a new

@@ -20,6 +20,7 @@
 #include "wangban/rules/internal/demo_data.hpp"
 #include "wangban/rules/service.hpp"
 #include "wangban/storage/migrations.hpp"
+#include "wangban/workflow/bpmn_parser.hpp"
 #include "wangban/workflow/engine.hpp"
 
 namespace wangban::rules {
@@ -117,15 +118,16 @@ TEST_P(RuleStoreTest, PutWritesTheNextVersionAndKeepsTheOldOnes) {
   EXPECT_EQ(store_->Get(kItem, 4).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(store_->Get("NO-SUCH-ITEM").error().code, ErrorCode::kNotFound);
 
-  auto compiled = store_->Compiled(kItem, 2);
+  auto compiled = store_->Compiled(nullptr, kItem, 2);
   ASSERT_TRUE(compiled.has_value());
-  EXPECT_EQ(compiled->rules.Conditions().at(0).id, "age_18");
+  EXPECT_EQ((*compiled)->rules.Conditions().at(0).id, "age_18");
+  EXPECT_EQ(store_->Compiled(nullptr, kItem, 4).error().code, ErrorCode::kNotFound);
   auto now = store_->Current(nullptr, kItem);
-  ASSERT_TRUE(now.has_value() && now->has_value());
+  ASSERT_TRUE(now.has_value() && *now != nullptr);
   EXPECT_EQ((*now)->version, 3);
   auto none = store_->Current(nullptr, "NO-SUCH-ITEM");
   ASSERT_TRUE(none.has_value());
-  EXPECT_FALSE(none->has_value());
+  EXPECT_EQ(*none, nullptr);
 }
 
 TEST_P(RuleStoreTest, InvalidRuleSetsAreRefusedWithTheirFields) {
@@ -227,12 +229,86 @@ TEST_P(RuleStoreTest, DecideCaseUsesTheCurrentVersionAndReplaysOnIt) {
   EXPECT_EQ(no_item->Find("reason")->as_string(), "no_rules");
 }
 
+// A process of the demo: "auto_approval" runs rules.evaluate, "standard_approval" does not.
+std::shared_ptr<const workflow::ProcessDefinition> DemoProcess(std::string_view name) {
+  auto parsed = workflow::ParseBpmn(
+      internal::ReadText(internal::SourceDir() / ("data/processes/" + std::string(name) + ".bpmn")));
+  EXPECT_TRUE(parsed.has_value()) << name;
+  return parsed ? std::make_shared<const workflow::ProcessDefinition>(std::move(*parsed)) : nullptr;
+}
+
+// The rule set version a submission pins in its variables, or -1 for none.
+int PinnedVersion(const Object& vars) {
+  const Value* v = vars.at("case").Find("rule_set_version");
+  return v == nullptr ? -1 : static_cast<int>(v->as_number());
+}
+
+// A submission pins the version current at its checks (PinRuleSet); the decision in its write
+// uses that version, even when a newer one was put in between, and asks nothing to find it.
+TEST_P(RuleStoreTest, TheDecisionUsesTheVersionPinnedAtSubmission) {
+  const auto deciding = DemoProcess("auto_approval");
+  const auto manual = DemoProcess("standard_approval");
+  ASSERT_TRUE(deciding && manual);
+  ASSERT_TRUE(deciding->CallsHandler("rules.evaluate"));
+  ASSERT_FALSE(manual->CallsHandler("rules.evaluate"));
+  auto pin = [&](const workflow::ProcessDefinition& process, Object& vars) {
+    return db_->Transact(storage::kReadOnly, [&](storage::Tx& tx) { return PinRuleSet(*store_, tx, process, vars); });
+  };
+
+  // No rules yet, or a process that decides nothing: nothing is pinned.
+  Object vars = Case(kItem, DemoPersons()[2]);  // 王小明, 14
+  ASSERT_TRUE(pin(*deciding, vars).has_value());
+  EXPECT_EQ(PinnedVersion(vars), -1);
+  ASSERT_TRUE(store_->Put(kItem, kRulesV1, "admin").has_value());  // 16 and over
+  ASSERT_TRUE(pin(*manual, vars).has_value());
+  EXPECT_EQ(PinnedVersion(vars), -1);
+
+  ASSERT_TRUE(pin(*deciding, vars).has_value());
+  EXPECT_EQ(PinnedVersion(vars), 1);
+  EXPECT_EQ(vars.at("case").Find("item_code")->as_string(), kItem);  // the rest of `case` kept
+  // Version 2 (18 and over) is put between the checks and the write; then a version whose
+  // condition would approve 王小明 (12 and over).
+  ASSERT_TRUE(store_->Put(kItem, kRulesV2, "admin").has_value());
+  ASSERT_TRUE(store_
+                  ->Put(kItem, R"({"conditions": [{"id": "age_12", "label": "年满12周岁",
+      "expr": {">=": [{"age": {"var": "form.id_number"}}, 12]}}]})",
+                        "admin")
+                  .has_value());
+  auto decided = db_->TransactValue<Value>(
+      storage::kReadOnly, [&](storage::Tx& tx) { return DecideCase(*store_, registry_, clock_, &tx, vars); });
+  ASSERT_TRUE(decided.has_value()) << decided.error().message;
+  EXPECT_EQ(decided->Find("rule_set_version")->as_number(), 1);
+  EXPECT_EQ(decided->Find("reason")->as_string(), "condition_false");
+  // Unpinned (an instance started before versions were pinned), the current version decides.
+  auto current = DecideCase(*store_, registry_, clock_, nullptr, Case(kItem, DemoPersons()[2]));
+  ASSERT_TRUE(current.has_value());
+  EXPECT_EQ(current->Find("rule_set_version")->as_number(), 3);
+  EXPECT_EQ(current->Find("decision")->as_string(), "approve");
+
+  // A pinned version that does not exist is the database's answer, not a decision.
+  Object bad = vars;
+  Object case_vars = bad.at("case").as_object();
+  case_vars["rule_set_version"] = Value(9);
+  bad["case"] = Value(std::move(case_vars));
+  auto missing = DecideCase(*store_, registry_, clock_, nullptr, bad);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
 // A submission asks the registries during its checks (PrefetchLookups through a
 // CachingRegistry); the decision in its write then asks nothing and decides the same.
 TEST_P(RuleStoreTest, PrefetchedLookupsLeaveTheDecisionNothingToAsk) {
   ASSERT_TRUE(LoadRuleFiles(*store_, internal::DemoRuleFiles()).has_value());
+  const auto deciding = DemoProcess("auto_approval");
+  ASSERT_NE(deciding, nullptr);
   CachingRegistry cached(registry_, clock_, std::chrono::seconds(30));
-  const Object vars = Case(kItem, DemoPersons()[0]);
+  Object vars = Case(kItem, DemoPersons()[0]);
+  // Nothing pinned: nothing to ask ahead.
+  PrefetchLookups(*store_, cached, clock_, vars);
+  EXPECT_EQ(registry_.lookups(), 0);
+  ASSERT_TRUE(
+      db_->Transact(storage::kReadOnly, [&](storage::Tx& tx) { return PinRuleSet(*store_, tx, *deciding, vars); })
+          .has_value());
   PrefetchLookups(*store_, cached, clock_, vars);
   const auto asked = registry_.lookups();
   EXPECT_GE(asked, 2);  // the demo rules of 无犯罪记录证明 look up identity and criminal records
@@ -243,22 +319,6 @@ TEST_P(RuleStoreTest, PrefetchedLookupsLeaveTheDecisionNothingToAsk) {
   auto direct = DecideCase(*store_, registry_, clock_, nullptr, vars);
   ASSERT_TRUE(direct.has_value());
   EXPECT_EQ(*decided, *direct);
-
-  // An item without rules: nothing is asked, and a second call within the period reads nothing
-  // either (the store remembers the item has none).
-  const auto before = registry_.lookups();
-  PrefetchLookups(*store_, cached, clock_, Case("000000000000460100NONE", DemoPersons()[0]));
-  EXPECT_EQ(registry_.lookups(), before);
-  // Rules written later are seen once the remembered answer is older than the period.
-  ASSERT_TRUE(store_->Put("000000000000460100NONE", kRulesV1, "admin").has_value());
-  auto stale = store_->CurrentRecent("000000000000460100NONE", std::chrono::seconds(5));
-  ASSERT_TRUE(stale.has_value());
-  EXPECT_FALSE(stale->has_value());
-  clock_.Advance(std::chrono::seconds(5));
-  auto fresh = store_->CurrentRecent("000000000000460100NONE", std::chrono::seconds(5));
-  ASSERT_TRUE(fresh.has_value());
-  ASSERT_TRUE(fresh->has_value());
-  EXPECT_EQ((*fresh)->version, 1);
 }
 
 TEST(CachingRegistryTest, KeepsEveryAnswerForItsTimeThenAsksAgain) {

@@ -63,6 +63,11 @@ FlowIndex ProcessDefinition::FindFlow(std::string_view id) const {
   return it == flow_index.end() ? kNoFlow : it->second;
 }
 
+bool ProcessDefinition::CallsHandler(std::string_view handler) const {
+  return std::ranges::any_of(
+      nodes, [&](const Node& n) { return n.kind == NodeKind::kServiceTask && n.service_task().handler == handler; });
+}
+
 std::vector<Problem> ProcessDefinition::Link() {
   std::vector<Problem> problems;
   node_index.clear();

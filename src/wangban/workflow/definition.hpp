@@ -235,6 +235,9 @@ struct ProcessDefinition {
   NodeIndex FindNode(std::string_view id) const;
   FlowIndex FindFlow(std::string_view id) const;
 
+  // True if a service task of the process runs the handler of this name.
+  bool CallsHandler(std::string_view handler) const;
+
   // REQUIRES: a valid index.
   const Node& node(NodeIndex i) const { return nodes[static_cast<std::size_t>(i)]; }
   const SequenceFlow& flow(FlowIndex i) const { return flows[static_cast<std::size_t>(i)]; }

@@ -345,15 +345,22 @@ Result<void> Engine::Apply(Tx& tx, const Loaded& loaded, InstanceState& state, c
 Result<Transition> Engine::Start(Tx& tx, std::string_view key, std::string_view business_key, Value::Object variables) {
   auto def = DefinitionIn(tx, key, std::nullopt);
   if (!def) return std::unexpected(def.error());
+  return Start(tx, std::move(*def), business_key, std::move(variables));
+}
+
+Result<Transition> Engine::Start(Tx& tx, std::shared_ptr<const ProcessDefinition> definition,
+                                 std::string_view business_key, Value::Object variables) {
   Loaded loaded;
   loaded.id = NewId(clock_);
   loaded.business_key = std::string(business_key);
-  loaded.definition = *def;
+  loaded.definition = std::move(definition);
   loaded.version = 0;
   InstanceState state;
   Effects effects;
   RunContext run{handlers_, loaded.id, loaded.business_key, &tx};
-  if (auto r = StartInstance(**def, state, effects, run, std::move(variables)); !r) return std::unexpected(r.error());
+  if (auto r = StartInstance(*loaded.definition, state, effects, run, std::move(variables)); !r) {
+    return std::unexpected(r.error());
+  }
   Transition transition;
   if (auto r = Apply(tx, loaded, state, effects, transition); !r) return std::unexpected(r.error());
   return transition;

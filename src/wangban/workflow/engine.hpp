@@ -112,11 +112,19 @@ class Engine {
   Result<std::shared_ptr<const ProcessDefinition>> Definition(std::string_view key,
                                                               std::optional<int> version = std::nullopt);
 
+  // The same read inside the caller's transaction.
+  Result<std::shared_ptr<const ProcessDefinition>> DefinitionIn(storage::Tx& tx, std::string_view key,
+                                                                std::optional<int> version = std::nullopt);
+
   // Starts the latest version of `key` inside the caller's transaction (so that a case and its
   // process are created together). `variables.case.department` names the department that
   // tasks without a department of their own go to.
   Result<Transition> Start(storage::Tx& tx, std::string_view key, std::string_view business_key,
                            Value::Object variables);
+  // The same for a definition the caller read before (Definition, DefinitionIn): a submission
+  // starts the version current at its checks, and its write reads nothing to find it.
+  Result<Transition> Start(storage::Tx& tx, std::shared_ptr<const ProcessDefinition> definition,
+                           std::string_view business_key, Value::Object variables);
   // The same in a transaction of its own.
   Result<Transition> Start(std::string_view key, std::string_view business_key, Value::Object variables);
 
@@ -159,8 +167,6 @@ class Engine {
   Result<Loaded> LoadInstance(storage::Tx& tx, std::string_view instance_id);
   Result<void> Apply(storage::Tx& tx, const Loaded& loaded, InstanceState& state, const Effects& effects,
                      Transition& transition);
-  Result<std::shared_ptr<const ProcessDefinition>> DefinitionIn(storage::Tx& tx, std::string_view key,
-                                                                std::optional<int> version);
 
   storage::Database& db_;
   const Clock& clock_;
