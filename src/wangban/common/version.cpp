@@ -3,6 +3,6 @@
 namespace wangban {
 
 std::string_view Version() { return WANGBAN_VERSION; }
-std::string_view GitCommit() { return WANGBAN_GIT_COMMIT; }
+// GitCommit() is generated at build time (cmake/git_commit.cmake).
 
 }  // namespace wangban
