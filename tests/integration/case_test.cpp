@@ -240,6 +240,40 @@ TEST_P(CaseApiTest, WindowRefusesWithReason) {
   EXPECT_TRUE(mine["tasks"].empty());
 }
 
+// A completion's `data` goes into the process variables: a body nested deeper than the server
+// takes (128 levels) is refused before the handler, and the task stays open. Before the limit, a
+// quarter megabyte of brackets was stored there, 100,000 levels deep.
+TEST_P(CaseApiTest, DeeplyNestedBodiesAreRefusedAndChangeNothing) {
+  const std::string id = Apply()["id"];
+  const std::string task = TaskOf(id, window_);
+  ASSERT_FALSE(task.empty());
+  const std::string deep =
+      std::string(R"({"outcome": "accept", "data": {"x": )") + std::string(40000, '[') + std::string(40000, ']') + "}}";
+  auto refused = client().Send({.method = "POST",
+                                .target = "/api/v1/tasks/" + task + "/complete",
+                                .headers = {{"Authorization", window_}, {"Content-Type", "application/json"}},
+                                .body = deep});
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(refused.Json().value("code", ""), "too_deep");
+  EXPECT_EQ(Case(id, window_)["status"], "submitted");
+  EXPECT_EQ(TaskOf(id, window_), task);
+  // A draft's form too: nothing is created.
+  const std::string deep_form = std::string(R"({"item_code": ")") + kHousing + R"(", "form": {"a": )" +
+                                std::string(200, '[') + std::string(200, ']') + "}}";
+  auto form = client().Send({.method = "POST",
+                             .target = "/api/v1/cases",
+                             .headers = {{"Authorization", person_}, {"Content-Type", "application/json"}},
+                             .body = deep_form});
+  EXPECT_EQ(form.status, 400) << form.body;
+  EXPECT_EQ(form.Json().value("code", ""), "too_deep");
+  auto drafts = client().Get("/api/v1/cases?status=draft", {{"Authorization", person_}});
+  ASSERT_EQ(drafts.status, 200);
+  EXPECT_TRUE(drafts.Json()["items"].empty()) << drafts.body;
+  // The same completion with shallow data goes through.
+  auto accepted = Complete(task, {{"outcome", "accept"}, {"data", {{"x", json::array({json::array()})}}}}, window_);
+  EXPECT_EQ(accepted.status, 200) << accepted.body;
+}
+
 TEST_P(CaseApiTest, SupplementLoopStopsTheClockAndReturnsToTheWindow) {
   const json submitted = Apply();
   const std::string id = submitted["id"];

@@ -26,6 +26,7 @@
 #include "wangban/http/error_mapping.hpp"
 #include "wangban/http/internal/static_files.hpp"
 #include "wangban/http/internal/worker_pool.hpp"
+#include "wangban/http/json_depth.hpp"
 
 namespace wangban::http::internal {
 
@@ -443,6 +444,14 @@ class Server::Impl final : public internal::BodyLimitResolver {
       }
     }
     if (route->options.body != BodyKind::kNone) r.body = req->body();
+    if (route->options.body == BodyKind::kJson && JsonNestsDeeperThan(r.body, kMaxJsonDepth)) {
+      SendError(req, request,
+                Error::BadRequest(
+                    "the JSON body nests objects and arrays deeper than " + std::to_string(kMaxJsonDepth) + " levels",
+                    "too_deep"),
+                start, series);
+      return restinio::request_accepted();
+    }
 
     if (route->options.inline_io) {
       Finish(req, request, Invoke(route->handler, r), start, series);

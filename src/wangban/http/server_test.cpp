@@ -10,6 +10,7 @@
 
 #include "tests/testing/http_client.hpp"
 #include "wangban/http/json.hpp"
+#include "wangban/http/json_depth.hpp"
 
 namespace wangban::http {
 namespace {
@@ -128,6 +129,38 @@ TEST_F(ServerTest, MalformedJsonIs400) {
   auto ok = client().PostJson("/api/echo", {{"a", 1}});
   EXPECT_EQ(ok.status, 201);
   EXPECT_EQ(ok.Json()["a"], 1);
+}
+
+// Bodies nested deeper than kMaxJsonDepth are refused before any handler sees them: domain
+// code walks JSON recursively, and a quarter megabyte of brackets would otherwise be stored.
+TEST_F(ServerTest, JsonNestedTooDeeplyIs400) {
+  Start();
+  auto nested = [](int depth) { return "{\"a\": " + std::string(depth - 1, '[') + std::string(depth - 1, ']') + "}"; };
+  auto post = [&](const std::string& body) {
+    return client().Send(
+        {.method = "POST", .target = "/api/echo", .headers = {{"Content-Type", "application/json"}}, .body = body});
+  };
+  EXPECT_EQ(post(nested(kMaxJsonDepth)).status, 201);
+  auto deep = post(nested(kMaxJsonDepth + 1));
+  EXPECT_EQ(deep.status, 400);
+  EXPECT_EQ(deep.Header("content-type"), "application/problem+json");
+  EXPECT_EQ(deep.Json()["code"], "too_deep");
+  // Brackets inside strings, escaped quotes included, are text.
+  const std::string text = R"({"a": "\"[[[[", "b": ")" + std::string(500, '[') + R"("})";
+  auto in_string = post(text);
+  EXPECT_EQ(in_string.status, 201);
+  EXPECT_EQ(in_string.Json()["b"].get<std::string>().size(), 500u);
+}
+
+TEST(JsonDepthTest, CountsObjectsAndArraysOutsideStrings) {
+  EXPECT_FALSE(JsonNestsDeeperThan("{}", 1));
+  EXPECT_TRUE(JsonNestsDeeperThan("{\"a\":[]}", 1));
+  EXPECT_FALSE(JsonNestsDeeperThan("{\"a\":[]}", 2));
+  EXPECT_FALSE(JsonNestsDeeperThan("[1,[2],[3],{\"x\":[4]}]", 3));
+  EXPECT_TRUE(JsonNestsDeeperThan("[1,[2],[3],{\"x\":[[4]]}]", 3));
+  EXPECT_FALSE(JsonNestsDeeperThan(R"(["\\", "[[[", "\"{{{"])", 1));  // escapes end where they should
+  EXPECT_TRUE(JsonNestsDeeperThan(R"(["\\", [[]]])", 2));
+  EXPECT_FALSE(JsonNestsDeeperThan("", 0));
 }
 
 TEST_F(ServerTest, WrongContentTypeIs415) {

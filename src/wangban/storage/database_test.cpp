@@ -540,8 +540,11 @@ TEST(SqliteTest, TheWalStaysBoundedUnderSteadyWritesAndAClosedDatabaseKeepsEvery
       ASSERT_TRUE(r.has_value()) << r.error().message;
       if (i % 100 == 99) largest = std::max(largest, std::filesystem::file_size(wal));
     }
-    // 4,000 pages of 4 KiB with their frame headers, and the last transaction's pages.
-    EXPECT_LT(largest, 4100u * (4096 + 24)) << "the WAL grew to " << largest << " bytes";
+    // 4,000 pages of 4 KiB with their frame headers, and the pages of the transactions that
+    // committed while the checkpointer held the checkpoint lock (the writer's own checkpoint
+    // then does nothing until its next commit): a few, more on a loaded machine (4,128 pages
+    // once under a parallel build). Unbounded, the WAL would pass 15,000 pages.
+    EXPECT_LT(largest, 5000u * (4096 + 24)) << "the WAL grew to " << largest << " bytes";
   }
   // Closed: the last checkpoint truncated the WAL, and everything is in the database file.
   EXPECT_TRUE(!std::filesystem::exists(wal) || std::filesystem::file_size(wal) == 0);
