@@ -1,0 +1,50 @@
+// The workbench's case page against a fake server: the clock card names the limit in working
+// days, and a limit of 0 (an item promised at once) as 即办件 rather than "0 个工作日".
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
+import { nextTick } from 'vue'
+import { createMemoryHistory, createRouter } from 'vue-router'
+import WorkCase from '../src/views/staff/WorkCase.vue'
+import { makeI18n } from './helpers.js'
+
+function caseWithLimit(days) {
+  return {
+    id: 'c-1', number: '460100-20260304-000001', item_code: '000000000000460100TEST', item_name: '测试事项', status: 'in_review',
+    form: {}, materials: [], timeline: [], tasks: [], due_date: '2026-03-04',
+    clock: { state: 'running', limit_days: days, used_days: 0, remaining_days: days, due_date: '2026-03-04' },
+  }
+}
+
+async function mountWith(body) {
+  globalThis.fetch = vi.fn(async (url) => {
+    const [status, json] = url.startsWith('/api/v1/cases/') ? [200, body] : [404, { status: 404, code: 'not_found', title: 'Not Found' }]
+    return new Response(JSON.stringify(json), { status, headers: { 'Content-Type': status >= 400 ? 'application/problem+json' : 'application/json' } })
+  })
+  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/work/cases/:id', component: WorkCase }, { path: '/:rest(.*)', component: { template: '<div />' } }] })
+  router.push('/work/cases/c-1')
+  await router.isReady()
+  const wrapper = mount(WorkCase, { global: { plugins: [makeI18n('zh-CN'), router] }, attachTo: document.body })
+  await flushPromises()
+  await nextTick()
+  return wrapper
+}
+
+describe('workbench case page: the clock card', () => {
+  const realFetch = globalThis.fetch
+  afterEach(() => {
+    globalThis.fetch = realFetch
+    document.body.innerHTML = ''
+  })
+
+  it('names the limit in working days', async () => {
+    const wrapper = await mountWith(caseWithLimit(20))
+    expect(wrapper.find('[data-test="limit-days"]').text()).toBe('20 个工作日')
+    wrapper.unmount()
+  })
+
+  it('calls a limit of 0 an item handled at once', async () => {
+    const wrapper = await mountWith(caseWithLimit(0))
+    expect(wrapper.find('[data-test="limit-days"]').text()).toBe('即办件')
+    wrapper.unmount()
+  })
+})
