@@ -1,11 +1,8 @@
 // The applicant's case page with a 秒批 decision, against a fake server: the decision says it was
 // automatic, with the rules' summary, and lists the conditions checked without their comparisons.
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount } from '@vue/test-utils'
-import { nextTick } from 'vue'
-import { createMemoryHistory, createRouter } from 'vue-router'
+import { afterEach, describe, expect, it } from 'vitest'
 import CaseDetail from '../src/views/cases/CaseDetail.vue'
-import { makeI18n } from './helpers.js'
+import { fakeFetch, mountPage } from './helpers.js'
 
 const decided = {
   id: 'c-1', number: '460100-20260304-000001', item_code: '002001001000460100HKGAJ', status: 'approved',
@@ -30,16 +27,11 @@ describe('my case with a 秒批 decision', () => {
   })
 
   it('explains the automatic decision with the conditions checked', async () => {
-    globalThis.fetch = vi.fn(async (url) => {
-      const [status, body] = url.startsWith('/api/v1/cases/') ? [200, decided] : [404, { status: 404, code: 'not_found', title: 'Not Found' }]
-      return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': status >= 400 ? 'application/problem+json' : 'application/json' } })
+    fakeFetch((url) => (url.startsWith('/api/v1/cases/') ? [200, decided] : [404, { status: 404, code: 'not_found', title: 'Not Found' }]))
+    const { wrapper } = await mountPage(CaseDetail, {
+      routes: [{ path: '/my/cases/:id', component: CaseDetail }, { path: '/my/cases', component: { template: '<div />' } }],
+      path: '/my/cases/c-1',
     })
-    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/my/cases/:id', component: CaseDetail }, { path: '/my/cases', component: { template: '<div />' } }] })
-    router.push('/my/cases/c-1')
-    await router.isReady()
-    const wrapper = mount(CaseDetail, { global: { plugins: [makeI18n('zh-CN'), router] }, attachTo: document.body })
-    await flushPromises()
-    await nextTick()
     expect(wrapper.find('[data-test="decision"]').text()).toBe('准予许可（秒批，系统自动审批）：全部4项条件满足，秒批通过')
     const explained = wrapper.find('[data-test="rules-explained"]')
     expect(explained.text()).toContain('申请人年满16周岁')

@@ -2,7 +2,11 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { vi } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
+import { nextTick } from 'vue'
 import { createI18n } from 'vue-i18n'
+import { createMemoryHistory, createRouter } from 'vue-router'
 import zhCN from '../src/i18n/zh-CN.js'
 import en from '../src/i18n/en.js'
 
@@ -27,3 +31,34 @@ export function makeI18n(locale = 'zh-CN') {
 }
 
 export const srcDir = path.resolve(here, '../src')
+
+// Replaces globalThis.fetch with a fake server: `handler(url)` answers [status, body]; bodies of
+// 4xx/5xx go out as problem+json. Returns the URLs asked, in order.
+export function fakeFetch(handler) {
+  const calls = []
+  globalThis.fetch = vi.fn(async (url) => {
+    calls.push(url)
+    const [status, body] = handler(url)
+    return new Response(JSON.stringify(body), {
+      status,
+      headers: { 'Content-Type': status >= 400 ? 'application/problem+json' : 'application/json' },
+    })
+  })
+  return calls
+}
+
+// Lets pending requests and the renders they cause finish.
+export async function settle() {
+  await flushPromises()
+  await nextTick()
+}
+
+// Mounts `component` as the page at `path` of a memory router with `routes` (zh-CN), settled.
+export async function mountPage(component, { routes, path }) {
+  const router = createRouter({ history: createMemoryHistory(), routes })
+  router.push(path)
+  await router.isReady()
+  const wrapper = mount(component, { global: { plugins: [makeI18n('zh-CN'), router] }, attachTo: document.body })
+  await settle()
+  return { wrapper, router }
+}

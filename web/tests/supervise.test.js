@@ -1,28 +1,9 @@
 // The supervision page: audit trail verification, the day's case-number check and the replay of
 // a case's 秒批 decision, against a fake server.
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount } from '@vue/test-utils'
-import { nextTick } from 'vue'
+import { afterEach, describe, expect, it } from 'vitest'
+import { mount } from '@vue/test-utils'
 import Supervise from '../src/views/staff/Supervise.vue'
-import { makeI18n } from './helpers.js'
-
-function fakeFetch(handler) {
-  const calls = []
-  globalThis.fetch = vi.fn(async (url) => {
-    calls.push(url)
-    const [status, body] = handler(url)
-    return new Response(JSON.stringify(body), {
-      status,
-      headers: { 'Content-Type': status >= 400 ? 'application/problem+json' : 'application/json' },
-    })
-  })
-  return calls
-}
-
-const settle = async () => {
-  await flushPromises()
-  await nextTick()
-}
+import { fakeFetch, makeI18n, settle } from './helpers.js'
 
 describe('supervision page', () => {
   const realFetch = globalThis.fetch

@@ -1,40 +1,17 @@
 // The workbench's case lookup by number, against a fake server: a found case opens on the
 // workbench; an unknown number and a malformed one say so.
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount } from '@vue/test-utils'
-import { nextTick } from 'vue'
-import { createMemoryHistory, createRouter } from 'vue-router'
+import { afterEach, describe, expect, it } from 'vitest'
 import Tasks from '../src/views/staff/Tasks.vue'
-import { makeI18n } from './helpers.js'
+import { fakeFetch, mountPage, settle } from './helpers.js'
 
-const settle = async () => {
-  await flushPromises()
-  await nextTick()
-}
-
-function fakeFetch(handler) {
-  const calls = []
-  globalThis.fetch = vi.fn(async (url) => {
-    calls.push(url)
-    const [status, body] = handler(url)
-    return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
-  })
-  return calls
-}
-
-async function mountTasks() {
-  const router = createRouter({
-    history: createMemoryHistory(),
+function mountTasks() {
+  return mountPage(Tasks, {
     routes: [
       { path: '/work/tasks', component: Tasks },
       { path: '/work/cases/:id', component: { template: '<div>case</div>' } },
     ],
+    path: '/work/tasks',
   })
-  router.push('/work/tasks')
-  await router.isReady()
-  const wrapper = mount(Tasks, { global: { plugins: [makeI18n('zh-CN'), router] }, attachTo: document.body })
-  await settle()
-  return { wrapper, router }
 }
 
 describe('workbench: find a case by its number', () => {

@@ -1,11 +1,8 @@
 // The workbench's case page against a fake server: the clock card names the limit in working
 // days, and a limit of 0 (an item promised at once) as 即办件 rather than "0 个工作日".
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount } from '@vue/test-utils'
-import { nextTick } from 'vue'
-import { createMemoryHistory, createRouter } from 'vue-router'
+import { afterEach, describe, expect, it } from 'vitest'
 import WorkCase from '../src/views/staff/WorkCase.vue'
-import { makeI18n } from './helpers.js'
+import { fakeFetch, mountPage } from './helpers.js'
 
 function caseWithLimit(days) {
   return {
@@ -16,16 +13,11 @@ function caseWithLimit(days) {
 }
 
 async function mountWith(body) {
-  globalThis.fetch = vi.fn(async (url) => {
-    const [status, json] = url.startsWith('/api/v1/cases/') ? [200, body] : [404, { status: 404, code: 'not_found', title: 'Not Found' }]
-    return new Response(JSON.stringify(json), { status, headers: { 'Content-Type': status >= 400 ? 'application/problem+json' : 'application/json' } })
+  fakeFetch((url) => (url.startsWith('/api/v1/cases/') ? [200, body] : [404, { status: 404, code: 'not_found', title: 'Not Found' }]))
+  const { wrapper } = await mountPage(WorkCase, {
+    routes: [{ path: '/work/cases/:id', component: WorkCase }, { path: '/:rest(.*)', component: { template: '<div />' } }],
+    path: '/work/cases/c-1',
   })
-  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/work/cases/:id', component: WorkCase }, { path: '/:rest(.*)', component: { template: '<div />' } }] })
-  router.push('/work/cases/c-1')
-  await router.isReady()
-  const wrapper = mount(WorkCase, { global: { plugins: [makeI18n('zh-CN'), router] }, attachTo: document.body })
-  await flushPromises()
-  await nextTick()
   return wrapper
 }
 
