@@ -1,8 +1,8 @@
 // The applicant's case page with a 秒批 decision, against a fake server: the decision says it was
 // automatic, with the rules' summary, and lists the conditions checked without their comparisons.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import CaseDetail from '../src/views/cases/CaseDetail.vue'
-import { fakeFetch, mountPage } from './helpers.js'
+import { fakeFetch, mountPage, restoreFetchAfterEach } from './helpers.js'
 
 const decided = {
   id: 'c-1', number: '460100-20260304-000001', item_code: '002001001000460100HKGAJ', status: 'approved',
@@ -20,11 +20,7 @@ const decided = {
 }
 
 describe('my case with a 秒批 decision', () => {
-  const realFetch = globalThis.fetch
-  afterEach(() => {
-    globalThis.fetch = realFetch
-    document.body.innerHTML = ''
-  })
+  restoreFetchAfterEach()
 
   it('explains the automatic decision with the conditions checked', async () => {
     fakeFetch((url) => (url.startsWith('/api/v1/cases/') ? [200, decided] : [404, { status: 404, code: 'not_found', title: 'Not Found' }]))

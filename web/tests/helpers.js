@@ -2,7 +2,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { vi } from 'vitest'
+import { afterEach, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import { nextTick } from 'vue'
 import { createI18n } from 'vue-i18n'
@@ -31,6 +31,16 @@ export function makeI18n(locale = 'zh-CN') {
 }
 
 export const srcDir = path.resolve(here, '../src')
+
+// Call inside a describe whose tests use fakeFetch: after each test the real fetch comes back and
+// the page is emptied.
+export function restoreFetchAfterEach() {
+  const realFetch = globalThis.fetch
+  afterEach(() => {
+    globalThis.fetch = realFetch
+    document.body.innerHTML = ''
+  })
+}
 
 // Replaces globalThis.fetch with a fake server: `handler(url)` answers [status, body]; bodies of
 // 4xx/5xx go out as problem+json. Returns the URLs asked, in order.

@@ -1,16 +1,12 @@
 // The supervision page: audit trail verification, the day's case-number check and the replay of
 // a case's 秒批 decision, against a fake server.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { mount } from '@vue/test-utils'
 import Supervise from '../src/views/staff/Supervise.vue'
-import { fakeFetch, makeI18n, settle } from './helpers.js'
+import { fakeFetch, makeI18n, restoreFetchAfterEach, settle } from './helpers.js'
 
 describe('supervision page', () => {
-  const realFetch = globalThis.fetch
-  afterEach(() => {
-    globalThis.fetch = realFetch
-    document.body.innerHTML = ''
-  })
+  restoreFetchAfterEach()
 
   it('shows a damaged audit trail with its first bad record', async () => {
     fakeFetch(() => [200, { ok: false, records: 12, streams: 3, checkpoints: 1, unsigned_records: 2, problems: 1, last_checkpoint: null, first_bad: { id: 'r1', stream: 'case-A', seq: 2, reason: 'hash_mismatch', message: 'the record was edited' } }])

@@ -1,8 +1,8 @@
 // The workbench's case lookup by number, against a fake server: a found case opens on the
 // workbench; an unknown number and a malformed one say so.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import Tasks from '../src/views/staff/Tasks.vue'
-import { fakeFetch, mountPage, settle } from './helpers.js'
+import { fakeFetch, mountPage, restoreFetchAfterEach, settle } from './helpers.js'
 
 function mountTasks() {
   return mountPage(Tasks, {
@@ -15,11 +15,7 @@ function mountTasks() {
 }
 
 describe('workbench: find a case by its number', () => {
-  const realFetch = globalThis.fetch
-  afterEach(() => {
-    globalThis.fetch = realFetch
-    document.body.innerHTML = ''
-  })
+  restoreFetchAfterEach()
 
   it('opens the case that has the number', async () => {
     const calls = fakeFetch((url) => (url.startsWith('/api/v1/cases?') ? [200, { items: [{ id: 'c-9', number: '460100-20260304-000009' }], next_cursor: null }] : [200, { items: [] }]))

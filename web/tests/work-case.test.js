@@ -1,8 +1,8 @@
 // The workbench's case page against a fake server: the clock card names the limit in working
 // days, and a limit of 0 (an item promised at once) as 即办件 rather than "0 个工作日".
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import WorkCase from '../src/views/staff/WorkCase.vue'
-import { fakeFetch, mountPage } from './helpers.js'
+import { fakeFetch, mountPage, restoreFetchAfterEach } from './helpers.js'
 
 function caseWithLimit(days) {
   return {
@@ -22,11 +22,7 @@ async function mountWith(body) {
 }
 
 describe('workbench case page: the clock card', () => {
-  const realFetch = globalThis.fetch
-  afterEach(() => {
-    globalThis.fetch = realFetch
-    document.body.innerHTML = ''
-  })
+  restoreFetchAfterEach()
 
   it('names the limit in working days', async () => {
     const wrapper = await mountWith(caseWithLimit(20))
