@@ -240,9 +240,11 @@ TEST_P(CaseApiTest, WindowRefusesWithReason) {
   EXPECT_TRUE(mine["tasks"].empty());
 }
 
-// A completion's `data` goes into the process variables: a body nested deeper than the server
-// takes (128 levels) is refused before the handler, and the task stays open. Before the limit, a
-// quarter megabyte of brackets was stored there, 100,000 levels deep.
+// What the server refuses before any handler, and that nothing changes: a completion's `data`
+// (it goes into the process variables) nested deeper than 128 levels — before the limit a quarter
+// megabyte of brackets was stored there, 100,000 levels deep; an opinion holding U+0000 —
+// PostgreSQL kept "不符合" of "不符合\u0000条件" in the timeline; a list filter that does not
+// decode — it was dropped, and the list came back unfiltered.
 TEST_P(CaseApiTest, DeeplyNestedBodiesAreRefusedAndChangeNothing) {
   const std::string id = Apply()["id"];
   const std::string task = TaskOf(id, window_);
@@ -269,6 +271,16 @@ TEST_P(CaseApiTest, DeeplyNestedBodiesAreRefusedAndChangeNothing) {
   auto drafts = client().Get("/api/v1/cases?status=draft", {{"Authorization", person_}});
   ASSERT_EQ(drafts.status, 200);
   EXPECT_TRUE(drafts.Json()["items"].empty()) << drafts.body;
+  auto nul = client().Send({.method = "POST",
+                            .target = "/api/v1/tasks/" + task + "/complete",
+                            .headers = {{"Authorization", window_}, {"Content-Type", "application/json"}},
+                            .body = R"({"outcome": "refuse", "opinion": "不符合\u0000条件"})"});
+  EXPECT_EQ(nul.status, 400) << nul.body;
+  EXPECT_EQ(nul.Json().value("code", ""), "nul_character");
+  EXPECT_EQ(Case(id, window_)["status"], "submitted");
+  auto filtered = client().Get("/api/v1/cases?number=460100-20260304-00000%00", {{"Authorization", window_}});
+  EXPECT_EQ(filtered.status, 400) << filtered.body;
+  EXPECT_EQ(filtered.Json().value("code", ""), "malformed_query");
   // The same completion with shallow data goes through.
   auto accepted = Complete(task, {{"outcome", "accept"}, {"data", {{"x", json::array({json::array()})}}}}, window_);
   EXPECT_EQ(accepted.status, 200) << accepted.body;

@@ -3,13 +3,15 @@
 
 namespace wangban::http {
 
-bool JsonNestsDeeperThan(std::string_view text, int max_depth) {
+JsonBodyProblem CheckJsonBody(std::string_view text, int max_depth) {
   int depth = 0;
   bool in_string = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
+    if (c == '\0') return JsonBodyProblem::kNulCharacter;
     if (in_string) {
       if (c == '\\') {
+        if (text.substr(i + 1, 5) == "u0000") return JsonBodyProblem::kNulCharacter;
         ++i;  // the escaped character, a quote included
       } else if (c == '"') {
         in_string = false;
@@ -17,12 +19,12 @@ bool JsonNestsDeeperThan(std::string_view text, int max_depth) {
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
-      if (++depth > max_depth) return true;
+      if (++depth > max_depth) return JsonBodyProblem::kTooDeep;
     } else if (c == '}' || c == ']') {
       --depth;
     }
   }
-  return false;
+  return JsonBodyProblem::kNone;
 }
 
 Result<nlohmann::json> ParseJsonObject(const Request& request) {

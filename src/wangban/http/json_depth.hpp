@@ -1,5 +1,5 @@
-// The nesting limit of JSON request bodies, without the JSON library (the server checks it
-// before any handler parses the body).
+// The limits of JSON request bodies that the server checks before any handler parses the body,
+// without the JSON library.
 #pragma once
 
 #include <string_view>
@@ -13,8 +13,18 @@ namespace wangban::http {
 // form schema — stay well below it.
 inline constexpr int kMaxJsonDepth = 128;
 
-// True if `text` nests objects and arrays deeper than `max_depth` (brackets inside strings do
-// not count). A linear scan that does not parse: malformed text is left to the parser.
-bool JsonNestsDeeperThan(std::string_view text, int max_depth);
+// What the server refuses in a JSON body before any handler parses it.
+enum class JsonBodyProblem {
+  kNone,
+  kTooDeep,  // objects and arrays nested deeper than the limit
+  // U+0000 in a string (as the escape \u0000; a raw NUL byte is malformed JSON anyway). No text
+  // field of a government service holds it, and PostgreSQL's text columns cannot: libpq would
+  // cut the value short at it, storing a different text than the one answered "saved".
+  kNulCharacter,
+};
+
+// Scans `text` once (strings, escapes included, are skipped over, not parsed): the first
+// problem found, or kNone. Malformed text is left to the parser.
+JsonBodyProblem CheckJsonBody(std::string_view text, int max_depth = kMaxJsonDepth);
 
 }  // namespace wangban::http

@@ -82,6 +82,16 @@ Response Response::Text(int status, std::string body, std::string content_type) 
   return r;
 }
 
+bool WellFormedQuery(std::string_view query_string) {
+  std::string_view rest = query_string;
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    if (!PercentDecode(rest.substr(0, amp), true)) return false;
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+  }
+  return true;
+}
+
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space) {
   std::string out;
   out.reserve(text.size());

@@ -47,7 +47,9 @@ struct Request {
   std::optional<std::string_view> Header(std::string_view lowercase_name) const;
   // A path parameter by name; "" if the route has none of that name.
   std::string_view PathParam(std::string_view name) const;
-  // A query parameter, percent-decoded ('+' is a space); nullopt if absent.
+  // A query parameter, percent-decoded ('+' is a space); nullopt if absent. The server answers
+  // 400 before any handler when the query string is not WellFormedQuery, so that a parameter
+  // is never taken for absent because it did not decode.
   std::optional<std::string> Query(std::string_view name) const;
 };
 
@@ -68,6 +70,10 @@ struct Response {
 using HandlerResult = Result<Response>;
 
 // Percent-decodes `text`; nullopt for malformed escapes or an encoded NUL.
+// True if every name and value of `query_string` percent-decodes (PercentDecode: no broken
+// escape, no NUL).
+bool WellFormedQuery(std::string_view query_string);
+
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);
 
 }  // namespace wangban::http

@@ -434,6 +434,12 @@ class Server::Impl final : public internal::BodyLimitResolver {
     }
 
     const Route* route = match.route;
+    if (!WellFormedQuery(r.query_string)) {
+      SendError(req, request,
+                Error::BadRequest("the query string has a broken percent escape or a NUL", "malformed_query"), start,
+                series);
+      return restinio::request_accepted();
+    }
     if (route->options.body == BodyKind::kJson) {
       const auto ct = r.Header("content-type");
       if (!ct || !IsJsonContentType(*ct)) {
@@ -444,13 +450,24 @@ class Server::Impl final : public internal::BodyLimitResolver {
       }
     }
     if (route->options.body != BodyKind::kNone) r.body = req->body();
-    if (route->options.body == BodyKind::kJson && JsonNestsDeeperThan(r.body, kMaxJsonDepth)) {
-      SendError(req, request,
-                Error::BadRequest(
-                    "the JSON body nests objects and arrays deeper than " + std::to_string(kMaxJsonDepth) + " levels",
-                    "too_deep"),
-                start, series);
-      return restinio::request_accepted();
+    if (route->options.body == BodyKind::kJson) {
+      switch (CheckJsonBody(r.body)) {
+        case JsonBodyProblem::kNone:
+          break;
+        case JsonBodyProblem::kTooDeep:
+          SendError(req, request,
+                    Error::BadRequest("the JSON body nests objects and arrays deeper than " +
+                                          std::to_string(kMaxJsonDepth) + " levels",
+                                      "too_deep"),
+                    start, series);
+          return restinio::request_accepted();
+        case JsonBodyProblem::kNulCharacter:
+          SendError(
+              req, request,
+              Error::BadRequest("a string of the JSON body holds U+0000 (NUL), which no text accepts", "nul_character"),
+              start, series);
+          return restinio::request_accepted();
+      }
     }
 
     if (route->options.inline_io) {

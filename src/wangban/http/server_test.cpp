@@ -152,15 +152,50 @@ TEST_F(ServerTest, JsonNestedTooDeeplyIs400) {
   EXPECT_EQ(in_string.Json()["b"].get<std::string>().size(), 500u);
 }
 
-TEST(JsonDepthTest, CountsObjectsAndArraysOutsideStrings) {
-  EXPECT_FALSE(JsonNestsDeeperThan("{}", 1));
-  EXPECT_TRUE(JsonNestsDeeperThan("{\"a\":[]}", 1));
-  EXPECT_FALSE(JsonNestsDeeperThan("{\"a\":[]}", 2));
-  EXPECT_FALSE(JsonNestsDeeperThan("[1,[2],[3],{\"x\":[4]}]", 3));
-  EXPECT_TRUE(JsonNestsDeeperThan("[1,[2],[3],{\"x\":[[4]]}]", 3));
-  EXPECT_FALSE(JsonNestsDeeperThan(R"(["\\", "[[[", "\"{{{"])", 1));  // escapes end where they should
-  EXPECT_TRUE(JsonNestsDeeperThan(R"(["\\", [[]]])", 2));
-  EXPECT_FALSE(JsonNestsDeeperThan("", 0));
+TEST(JsonBodyTest, CountsObjectsAndArraysOutsideStringsAndFindsNul) {
+  using enum JsonBodyProblem;
+  EXPECT_EQ(CheckJsonBody("{}", 1), kNone);
+  EXPECT_EQ(CheckJsonBody("{\"a\":[]}", 1), kTooDeep);
+  EXPECT_EQ(CheckJsonBody("{\"a\":[]}", 2), kNone);
+  EXPECT_EQ(CheckJsonBody("[1,[2],[3],{\"x\":[4]}]", 3), kNone);
+  EXPECT_EQ(CheckJsonBody("[1,[2],[3],{\"x\":[[4]]}]", 3), kTooDeep);
+  EXPECT_EQ(CheckJsonBody(R"(["\\", "[[[", "\"{{{"])", 1), kNone);  // escapes end where they should
+  EXPECT_EQ(CheckJsonBody(R"(["\\", [[]]])", 2), kTooDeep);
+  EXPECT_EQ(CheckJsonBody("", 0), kNone);
+  // U+0000, escaped or raw; an escaped backslash followed by "u0000" is text.
+  EXPECT_EQ(CheckJsonBody(R"({"opinion": "不符合\u0000条件"})"), kNulCharacter);
+  EXPECT_EQ(CheckJsonBody(R"({"opinion": "\U0000"})"), kNone);  // not an escape JSON has; the parser refuses it
+  EXPECT_EQ(CheckJsonBody(std::string("{\"a\": \"x\0y\"}", 12)), kNulCharacter);
+  EXPECT_EQ(CheckJsonBody(R"({"path": "C:\\u0000"})"), kNone);
+  EXPECT_EQ(CheckJsonBody(R"({"a": "\u00001"})"), kNulCharacter);
+  EXPECT_EQ(CheckJsonBody(R"({"a": "\u0001"})"), kNone);
+}
+
+// A text with U+0000 is refused: PostgreSQL's text columns cannot hold it, and libpq cut such a
+// value short, so the timeline kept "不符合" of an opinion answered as "不符合\u0000条件".
+TEST_F(ServerTest, NulInAJsonStringIs400) {
+  Start();
+  auto r = client().Send({.method = "POST",
+                          .target = "/api/echo",
+                          .headers = {{"Content-Type", "application/json"}},
+                          .body = R"({"opinion": "不符合\u0000条件"})"});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.Json()["code"], "nul_character");
+  EXPECT_EQ(client().PostJson("/api/echo", {{"opinion", "不符合条件"}}).status, 201);
+}
+
+// A query parameter that does not decode is an error, not an absent parameter (a filter that
+// did not decode used to be dropped, and the list came back unfiltered).
+TEST_F(ServerTest, MalformedQueryStringsAre400) {
+  Start();
+  for (const char* target : {"/api/ping?q=a%00b", "/api/ping?q=%zz", "/api/ping?q=%4", "/api/ping?a=1&%00=2"}) {
+    auto r = client().Get(target);
+    EXPECT_EQ(r.status, 400) << target;
+    EXPECT_EQ(r.Json()["code"], "malformed_query") << target;
+  }
+  auto ok = client().Get("/api/ping?q=%E7%BD%91+%E5%8A%9E&empty=&flag");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.Json()["q"], "网 办");
 }
 
 TEST_F(ServerTest, WrongContentTypeIs415) {
