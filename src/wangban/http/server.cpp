@@ -26,7 +26,7 @@
 #include "wangban/http/error_mapping.hpp"
 #include "wangban/http/internal/static_files.hpp"
 #include "wangban/http/internal/worker_pool.hpp"
-#include "wangban/http/json_depth.hpp"
+#include "wangban/http/json_body.hpp"
 
 namespace wangban::http::internal {
 

@@ -10,7 +10,7 @@
 
 #include "tests/testing/http_client.hpp"
 #include "wangban/http/json.hpp"
-#include "wangban/http/json_depth.hpp"
+#include "wangban/http/json_body.hpp"
 
 namespace wangban::http {
 namespace {
