@@ -244,8 +244,8 @@ TEST_P(CaseApiTest, WindowRefusesWithReason) {
 // (it goes into the process variables) nested deeper than 128 levels — before the limit a quarter
 // megabyte of brackets was stored there, 100,000 levels deep; an opinion holding U+0000 —
 // PostgreSQL kept "不符合" of "不符合\u0000条件" in the timeline; a list filter that does not
-// decode — it was dropped, and the list came back unfiltered.
-TEST_P(CaseApiTest, DeeplyNestedBodiesAreRefusedAndChangeNothing) {
+// decode — it was dropped, and the list came back unfiltered; a number beyond a double — a 500.
+TEST_P(CaseApiTest, MalformedRequestsAreRefusedAndChangeNothing) {
   const std::string id = Apply()["id"];
   const std::string task = TaskOf(id, window_);
   ASSERT_FALSE(task.empty());
@@ -268,6 +268,14 @@ TEST_P(CaseApiTest, DeeplyNestedBodiesAreRefusedAndChangeNothing) {
                              .body = deep_form});
   EXPECT_EQ(form.status, 400) << form.body;
   EXPECT_EQ(form.Json().value("code", ""), "too_deep");
+  // A number no double holds: a bad body (it was a 500).
+  auto overflow = client().Send(
+      {.method = "POST",
+       .target = "/api/v1/cases",
+       .headers = {{"Authorization", person_}, {"Content-Type", "application/json"}},
+       .body = std::string(R"({"item_code": ")") + kHousing + R"(", "form": {"monthly_income": 1e400}})"});
+  EXPECT_EQ(overflow.status, 400) << overflow.body;
+  EXPECT_EQ(overflow.Json().value("code", ""), "malformed_json");
   auto drafts = client().Get("/api/v1/cases?status=draft", {{"Authorization", person_}});
   ASSERT_EQ(drafts.status, 200);
   EXPECT_TRUE(drafts.Json()["items"].empty()) << drafts.body;

@@ -34,6 +34,9 @@ Result<nlohmann::json> ParseJsonObject(const Request& request) {
     return j;
   } catch (const nlohmann::json::parse_error& e) {
     return Fail(Error::BadRequest("malformed JSON at byte " + std::to_string(e.byte), "malformed_json"));
+  } catch (const nlohmann::json::out_of_range&) {
+    // A number beyond what a double holds (1e400): nlohmann reports it apart from syntax errors.
+    return Fail(Error::BadRequest("a number of the JSON body is out of range", "malformed_json"));
   }
 }
 

@@ -55,6 +55,13 @@ TEST(JsonTest, ParsesObjectsAndExplainsFailures) {
   EXPECT_EQ(ParseJsonObject(r).error().StableCode(), "expected_object");
   r.body = "";
   EXPECT_EQ(ParseJsonObject(r).error().StableCode(), "malformed_json");
+  // Numbers beyond a double are a bad body, not an exception (it was a 500).
+  for (const char* body : {R"({"income": 1e400})", R"({"n": [-1e999]})"}) {
+    r.body = body;
+    auto out = ParseJsonObject(r);
+    ASSERT_FALSE(out.has_value()) << body;
+    EXPECT_EQ(out.error().StableCode(), "malformed_json") << body;
+  }
 }
 
 TEST(ErrorMappingTest, EveryCodeHasOneStatus) {
