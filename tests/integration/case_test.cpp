@@ -244,7 +244,8 @@ TEST_P(CaseApiTest, WindowRefusesWithReason) {
 // (it goes into the process variables) nested deeper than 128 levels — before the limit a quarter
 // megabyte of brackets was stored there, 100,000 levels deep; an opinion holding U+0000 —
 // PostgreSQL kept "不符合" of "不符合\u0000条件" in the timeline; a list filter that does not
-// decode — it was dropped, and the list came back unfiltered; a number beyond a double — a 500.
+// decode — it was dropped, and the list came back unfiltered; a number beyond a double, query
+// text that is not UTF-8, a cursor that is not one — 500s.
 TEST_P(CaseApiTest, MalformedRequestsAreRefusedAndChangeNothing) {
   const std::string id = Apply()["id"];
   const std::string task = TaskOf(id, window_);
@@ -289,6 +290,16 @@ TEST_P(CaseApiTest, MalformedRequestsAreRefusedAndChangeNothing) {
   auto filtered = client().Get("/api/v1/cases?number=460100-20260304-00000%00", {{"Authorization", window_}});
   EXPECT_EQ(filtered.status, 400) << filtered.body;
   EXPECT_EQ(filtered.Json().value("code", ""), "malformed_query");
+  // Query text that is not UTF-8, and a cursor that does not decode to text ("abc" is base64url
+  // of 0x69 0xB7): PostgreSQL refused them as text parameters, a 500 on every list.
+  auto not_utf8 = client().Get("/api/v1/items?q=%E5%8A", {});
+  EXPECT_EQ(not_utf8.status, 400) << not_utf8.body;
+  EXPECT_EQ(not_utf8.Json().value("code", ""), "malformed_query");
+  for (const char* list : {"/api/v1/items?cursor=abc", "/api/v1/cases?cursor=abc", "/api/v1/tasks?cursor=abc"}) {
+    auto r = client().Get(list, {{"Authorization", window_}});
+    EXPECT_EQ(r.status, 422) << list << " " << r.body;
+    EXPECT_EQ(Fields(r), std::vector<std::string>{"cursor format"}) << list;
+  }
   // The same completion with shallow data goes through.
   auto accepted = Complete(task, {{"outcome", "accept"}, {"data", {{"x", json::array({json::array()})}}}}, window_);
   EXPECT_EQ(accepted.status, 200) << accepted.body;

@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include "wangban/common/utf8.hpp"
+
 namespace wangban::api {
 
 std::string EncodeCursor(std::string_view sort_key) {
@@ -21,6 +23,9 @@ std::optional<std::string> DecodeCursor(std::string_view cursor) {
     return std::nullopt;
   }
   out.resize(len);
+  // Sort keys are text: a cursor this server made decodes to UTF-8, and anything else would
+  // reach the database as a text parameter it refuses.
+  if (!IsValidUtf8(out)) return std::nullopt;
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "wangban/common/utf8.hpp"
 #include "wangban/files/files.hpp"
 
 namespace wangban::files {
@@ -43,34 +44,13 @@ std::string PercentDecodeLenient(std::string_view text) {
 std::vector<char32_t> DecodeUtf8(std::string_view text) {
   std::vector<char32_t> out;
   out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto b0 = static_cast<unsigned char>(text[i]);
-    if (b0 < 0x80) {
-      out.push_back(b0);
+  for (std::size_t i = 0; i < text.size();) {
+    if (auto c = DecodeUtf8At(text, i)) {
+      out.push_back(c->code_point);
+      i += c->length;
+    } else {
       ++i;
-      continue;
     }
-    // Lead byte -> sequence length, its payload bits and the smallest code point it may encode.
-    const int length = (b0 & 0xE0) == 0xC0 ? 2 : (b0 & 0xF0) == 0xE0 ? 3 : (b0 & 0xF8) == 0xF0 ? 4 : 0;
-    if (length == 0) {
-      ++i;
-      continue;
-    }
-    char32_t cp = b0 & (0x7F >> length);
-    const char32_t min = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000;
-    bool ok = i + length <= text.size();
-    for (int k = 1; ok && k < length; ++k) {
-      const auto b = static_cast<unsigned char>(text[i + k]);
-      if ((b & 0xC0) != 0x80) ok = false;
-      cp = (cp << 6) | (b & 0x3F);
-    }
-    if (!ok || cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      ++i;
-      continue;
-    }
-    out.push_back(cp);
-    i += length;
   }
   return out;
 }

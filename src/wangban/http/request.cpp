@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "wangban/common/utf8.hpp"
+
 namespace wangban::http {
 
 std::string_view MethodName(Method method) {
@@ -86,7 +88,8 @@ bool WellFormedQuery(std::string_view query_string) {
   std::string_view rest = query_string;
   while (!rest.empty()) {
     const auto amp = rest.find('&');
-    if (!PercentDecode(rest.substr(0, amp), true)) return false;
+    const auto pair = PercentDecode(rest.substr(0, amp), true);
+    if (!pair || !IsValidUtf8(*pair)) return false;
     rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
   }
   return true;

@@ -71,7 +71,7 @@ using HandlerResult = Result<Response>;
 
 // Percent-decodes `text`; nullopt for malformed escapes or an encoded NUL.
 // True if every name and value of `query_string` percent-decodes (PercentDecode: no broken
-// escape, no NUL).
+// escape, no NUL) to valid UTF-8.
 bool WellFormedQuery(std::string_view query_string);
 
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);

@@ -23,6 +23,7 @@
 #include "wangban/common/ids.hpp"
 #include "wangban/common/log.hpp"
 #include "wangban/common/thread_name.hpp"
+#include "wangban/common/utf8.hpp"
 #include "wangban/http/error_mapping.hpp"
 #include "wangban/http/internal/static_files.hpp"
 #include "wangban/http/internal/worker_pool.hpp"
@@ -383,7 +384,7 @@ class Server::Impl final : public internal::BodyLimitResolver {
     }
 
     auto decoded = PercentDecode(std::string_view(r.target).substr(0, q), false);
-    if (!decoded || decoded->empty() || decoded->front() != '/') {
+    if (!decoded || decoded->empty() || decoded->front() != '/' || !IsValidUtf8(*decoded)) {
       r.path = r.target.substr(0, q);
       SendError(req, request, Error::BadRequest("malformed request path", "bad_path"), start, unmatched_series_);
       return restinio::request_accepted();
@@ -436,8 +437,9 @@ class Server::Impl final : public internal::BodyLimitResolver {
     const Route* route = match.route;
     if (!WellFormedQuery(r.query_string)) {
       SendError(req, request,
-                Error::BadRequest("the query string has a broken percent escape or a NUL", "malformed_query"), start,
-                series);
+                Error::BadRequest("the query string has a broken percent escape, a NUL or text that is not UTF-8",
+                                  "malformed_query"),
+                start, series);
       return restinio::request_accepted();
     }
     if (route->options.body == BodyKind::kJson) {

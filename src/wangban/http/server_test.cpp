@@ -184,11 +184,13 @@ TEST_F(ServerTest, NulInAJsonStringIs400) {
   EXPECT_EQ(client().PostJson("/api/echo", {{"opinion", "不符合条件"}}).status, 201);
 }
 
-// A query parameter that does not decode is an error, not an absent parameter (a filter that
-// did not decode used to be dropped, and the list came back unfiltered).
+// A query parameter that does not decode, or not to UTF-8, is an error, not an absent parameter
+// (a filter that did not decode used to be dropped, and the list came back unfiltered; bytes
+// that are not UTF-8 reached PostgreSQL as a text parameter, which it refuses: a 500).
 TEST_F(ServerTest, MalformedQueryStringsAre400) {
   Start();
-  for (const char* target : {"/api/ping?q=a%00b", "/api/ping?q=%zz", "/api/ping?q=%4", "/api/ping?a=1&%00=2"}) {
+  for (const char* target : {"/api/ping?q=a%00b", "/api/ping?q=%zz", "/api/ping?q=%4", "/api/ping?a=1&%00=2",
+                             "/api/ping?q=%FF", "/api/ping?q=%C0%AF", "/api/ping?q=%E5%8A"}) {
     auto r = client().Get(target);
     EXPECT_EQ(r.status, 400) << target;
     EXPECT_EQ(r.Json()["code"], "malformed_query") << target;
