@@ -52,12 +52,8 @@ std::vector<std::string> Fields(const HttpResponse& r) {
 class CaseApiTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    std::string db = "sqlite";
-    if (GetParam() == "postgresql") {
-      auto* cluster = PostgresCluster::Shared();
-      ASSERT_NE(cluster, nullptr);
-      db = cluster->CreateDatabase();
-    }
+    const std::string db = DatabaseFor(GetParam());
+    ASSERT_FALSE(db.empty());
     server_ = std::make_unique<ServerProcess>(ServerOptions{
         .db = db, .extra_args = {"--demo", "--test-clock", "--password-hash-cost", "minimum", "--no-jobs"}});
     ASSERT_TRUE(server_->ok()) << server_->output();

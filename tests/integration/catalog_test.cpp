@@ -43,12 +43,8 @@ std::vector<std::string> Fields(const HttpResponse& r) {
 class CatalogApiTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    db_ = "sqlite";
-    if (GetParam() == "postgresql") {
-      auto* cluster = PostgresCluster::Shared();
-      ASSERT_NE(cluster, nullptr);
-      db_ = cluster->CreateDatabase();
-    }
+    db_ = DatabaseFor(GetParam());
+    ASSERT_FALSE(db_.empty());
     server_ = std::make_unique<ServerProcess>(
         ServerOptions{.db = db_, .extra_args = {"--demo", "--password-hash-cost", "minimum", "--no-jobs"}});
     ASSERT_TRUE(server_->ok()) << server_->output();

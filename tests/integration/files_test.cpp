@@ -28,12 +28,8 @@ std::string Pdf(const std::string& body = "1 0 obj\n<< /Type /Catalog >>\nendobj
 class FilesApiTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    db_ = "sqlite";
-    if (GetParam() == "postgresql") {
-      auto* cluster = PostgresCluster::Shared();
-      ASSERT_NE(cluster, nullptr);
-      db_ = cluster->CreateDatabase();
-    }
+    db_ = DatabaseFor(GetParam());
+    ASSERT_FALSE(db_.empty());
     server_ = std::make_unique<ServerProcess>(
         ServerOptions{.db = db_, .extra_args = {"--demo", "--password-hash-cost", "minimum", "--no-jobs"}});
     ASSERT_TRUE(server_->ok()) << server_->output();

@@ -13,16 +13,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string DbFor(const std::string& backend) {
-  if (backend == "sqlite") return "sqlite";
-  auto* cluster = PostgresCluster::Shared();
-  return cluster ? cluster->CreateDatabase() : "";
-}
-
 class FoundationTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    db_ = DbFor(GetParam());
+    db_ = DatabaseFor(GetParam());
     ASSERT_FALSE(db_.empty());
   }
   std::string db_;

@@ -22,12 +22,8 @@ using nlohmann::json;
 class HostileInputTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    std::string db = "sqlite";
-    if (GetParam() == "postgresql") {
-      auto* cluster = PostgresCluster::Shared();
-      ASSERT_NE(cluster, nullptr);
-      db = cluster->CreateDatabase();
-    }
+    const std::string db = DatabaseFor(GetParam());
+    ASSERT_FALSE(db.empty());
     server_ = std::make_unique<ServerProcess>(
         ServerOptions{.db = db, .extra_args = {"--demo", "--password-hash-cost", "minimum", "--no-jobs"}});
     ASSERT_TRUE(server_->ok()) << server_->output();

@@ -15,12 +15,8 @@ nlohmann::json Registration(const std::string& phone) {
 class IdempotencyTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(IdempotencyTest, RetriesReplayTheFirstAnswer) {
-  std::string db = "sqlite";
-  if (GetParam() == "postgresql") {
-    auto* cluster = PostgresCluster::Shared();
-    ASSERT_NE(cluster, nullptr);
-    db = cluster->CreateDatabase();
-  }
+  const std::string db = DatabaseFor(GetParam());
+  ASSERT_FALSE(db.empty());
   ServerProcess server({.db = db, .extra_args = {"--password-hash-cost", "minimum"}});
   ASSERT_TRUE(server.ok()) << server.output();
   auto client = server.client();

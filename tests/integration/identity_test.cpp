@@ -100,13 +100,8 @@ struct Person {
 class IdentityTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    std::string db = "sqlite";
-    if (GetParam() == "postgresql") {
-      auto* cluster = PostgresCluster::Shared();
-      ASSERT_NE(cluster, nullptr);
-      db = cluster->CreateDatabase();
-      ASSERT_FALSE(db.empty());
-    }
+    const std::string db = DatabaseFor(GetParam());
+    ASSERT_FALSE(db.empty());
     server_ = std::make_unique<ServerProcess>(
         ServerOptions{.db = db, .extra_args = {"--demo", "--test-clock", "--password-hash-cost", "minimum"}});
     ASSERT_TRUE(server_->ok()) << server_->output();

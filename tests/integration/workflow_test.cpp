@@ -24,12 +24,8 @@ std::string SourceFile(const std::string& rel) {
 class WorkflowApiTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    db_ = "sqlite";
-    if (GetParam() == "postgresql") {
-      auto* cluster = PostgresCluster::Shared();
-      ASSERT_NE(cluster, nullptr);
-      db_ = cluster->CreateDatabase();
-    }
+    db_ = DatabaseFor(GetParam());
+    ASSERT_FALSE(db_.empty());
   }
 
   std::string Login(const HttpClient& client, const std::string& account) {

@@ -261,4 +261,10 @@ std::string PostgresCluster::CreateDatabase() {
   return "postgresql://postgres@127.0.0.1:" + std::to_string(port_) + "/" + name;
 }
 
+std::string DatabaseFor(const std::string& backend) {
+  if (backend != "postgresql") return "sqlite";
+  auto* cluster = PostgresCluster::Shared();
+  return cluster ? cluster->CreateDatabase() : "";
+}
+
 }  // namespace wangban::testing

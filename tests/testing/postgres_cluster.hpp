@@ -43,4 +43,9 @@ class PostgresCluster {
   pid_t owner_pid_ = 0;
 };
 
+// The --db value for a test parameterized by backend: "sqlite" (a fresh file the server harness
+// makes) for "sqlite", and for "postgresql" a fresh database on the shared cluster — or "" when
+// the cluster could not start (the test has already failed then).
+std::string DatabaseFor(const std::string& backend);
+
 }  // namespace wangban::testing
