@@ -1,6 +1,8 @@
 // JSON request bodies.
 #include "wangban/http/json.hpp"
 
+#include "wangban/http/json_body.hpp"
+
 namespace wangban::http {
 
 JsonBodyProblem CheckJsonBody(std::string_view text, int max_depth) {

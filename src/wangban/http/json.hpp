@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include "wangban/common/error.hpp"
-#include "wangban/http/json_body.hpp"
 #include "wangban/http/request.hpp"
 
 namespace wangban::http {

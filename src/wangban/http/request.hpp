@@ -69,11 +69,11 @@ struct Response {
 
 using HandlerResult = Result<Response>;
 
-// Percent-decodes `text`; nullopt for malformed escapes or an encoded NUL.
 // True if every name and value of `query_string` percent-decodes (PercentDecode: no broken
 // escape, no NUL) to valid UTF-8.
 bool WellFormedQuery(std::string_view query_string);
 
+// Percent-decodes `text`; nullopt for malformed escapes or an encoded NUL.
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);
 
 }  // namespace wangban::http
